@@ -1,0 +1,57 @@
+// The checker: resolves every name, types every expression against the plan
+// schema and the built-in table, and reports all errors of all files with
+// "did you mean" suggestions. It annotates the AST in place (Expr::type,
+// ref, ref_index, slots) for the compiler.
+#ifndef GAVEL_ENGINE_CHECKER_H_
+#define GAVEL_ENGINE_CHECKER_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/ast.h"
+#include "engine/source.h"
+
+namespace gavel {
+
+// Parsed files plus the tables the checker builds over them; the compiler
+// reads both.
+struct PolicySet {
+  std::vector<PolicyFile> files;
+
+  struct ParamEntry {
+    int file;
+    int index;              // in files[file].params
+    std::string qualified;  // package.name
+  };
+  struct LetEntry {
+    int file;
+    int index;              // in files[file].lets
+  };
+  struct PackageEntry {
+    std::string name;
+    bool default_deny = false;
+    Location default_location;
+  };
+  std::vector<ParamEntry> params;    // Expr::ref_index of kParam
+  std::vector<LetEntry> lets;        // Expr::ref_index of kPackageLet
+  std::vector<PackageEntry> packages;
+  std::vector<int> file_package;     // package index of each file
+};
+
+// Returns true when no error was found.
+bool CheckPolicySet(PolicySet& set, Diagnostics& diags);
+
+// Type-checks a standalone expression with no plan in scope beyond the
+// globals (plan, context, agent). Used by tests and tools.
+bool CheckExpression(Expr& expr, const SourceFile& source, Diagnostics& diags);
+
+// The closest candidate within a small edit distance, or "".
+std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates);
+
+// Known annotation names and severity levels.
+bool IsSeverity(std::string_view s);
+
+}  // namespace gavel
+
+#endif  // GAVEL_ENGINE_CHECKER_H_

@@ -1,0 +1,400 @@
+// Code generation: checked AST to bytecode chunks. See compiler.h.
+#include "engine/compiler.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "engine/builtins.h"
+#include "engine/operators.h"
+
+namespace gavel {
+
+bool ValueHasType(const Value& v, const Type& t) {
+  switch (t.kind()) {
+    case TypeKind::kDyn: return true;
+    case TypeKind::kNull: return v.is_null();
+    case TypeKind::kBool: return v.is_bool();
+    case TypeKind::kInt: return v.is_int();
+    case TypeKind::kUint: return v.is_uint();
+    case TypeKind::kDouble: return v.is_double();
+    case TypeKind::kString: return v.is_string();
+    case TypeKind::kBytes: return v.is_bytes();
+    case TypeKind::kTimestamp: return v.is_timestamp();
+    case TypeKind::kDuration: return v.is_duration();
+    case TypeKind::kType: return v.is_type();
+    case TypeKind::kList:
+      if (!v.is_list()) return false;
+      for (const Value& e : v.list().elems) {
+        if (!ValueHasType(e, t.elem())) return false;
+      }
+      return true;
+    case TypeKind::kMap:
+      if (!v.is_map()) return false;
+      for (const auto& [k, val] : v.map().entries) {
+        if (!ValueHasType(k, t.key()) || !ValueHasType(val, t.value())) return false;
+      }
+      return true;
+    case TypeKind::kMessage: return v.is_message() && v.message().type == t.message();
+    default: return false;
+  }
+}
+
+namespace {
+
+struct OpFor {
+  const char* name;
+  Op op;
+};
+constexpr OpFor kOperatorOps[] = {
+    {ops::kAdd, Op::ADD}, {ops::kSub, Op::SUB}, {ops::kMul, Op::MUL}, {ops::kDiv, Op::DIV},
+    {ops::kMod, Op::MOD}, {ops::kNeg, Op::NEG}, {ops::kNot, Op::NOT}, {ops::kEq, Op::EQ},
+    {ops::kNe, Op::NE},   {ops::kLt, Op::LT},   {ops::kLe, Op::LE},   {ops::kGt, Op::GT},
+    {ops::kGe, Op::GE},   {ops::kIn, Op::IN},   {ops::kIndex, Op::INDEX},
+};
+
+class Compiler {
+ public:
+  Compiler(const PolicySet& set, Program& program, Diagnostics& diags)
+      : set_(set), program_(program), diags_(diags) {}
+
+  // Compiles `e` into a new chunk; returns its index.
+  int CompileChunk(const Expr& e, const SourceFile* source, int num_slots) {
+    Chunk chunk;
+    chunk.source = source;
+    chunk.num_slots = num_slots;
+    chunk_ = &chunk;
+    Emit(e);
+    Add(Op::RETURN, 0, 0, e.offset);
+    chunk_ = nullptr;
+    program_.chunks.push_back(std::move(chunk));
+    return static_cast<int>(program_.chunks.size()) - 1;
+  }
+
+  // rule let slot -> chunk, for the rule being compiled
+  std::vector<std::pair<int, int>>* rule_lets = nullptr;
+
+ private:
+  int Add(Op op, int32_t a, int32_t b, uint32_t offset) {
+    chunk_->code.push_back(Instr{op, a, b});
+    chunk_->offsets.push_back(offset);
+    return static_cast<int>(chunk_->code.size()) - 1;
+  }
+  int Here() const { return static_cast<int>(chunk_->code.size()); }
+  // Points the a (or b) operand of the jump at `at` to the current end.
+  void PatchA(int at) { chunk_->code[at].a = Here() - (at + 1); }
+  void PatchB(int at) { chunk_->code[at].b = Here() - (at + 1); }
+  int Const(Value v) {
+    program_.constants.push_back(std::move(v));
+    return static_cast<int>(program_.constants.size()) - 1;
+  }
+  int NameConst(const std::string& name) {
+    auto it = name_consts_.find(name);
+    if (it != name_consts_.end()) return it->second;
+    int k = Const(Value::String(name));
+    name_consts_[name] = k;
+    return k;
+  }
+
+  void Emit(const Expr& e);
+  void EmitCall(const Expr& e);
+  void EmitComprehension(const Expr& e);
+
+  const PolicySet& set_;
+  Program& program_;
+  Diagnostics& diags_;
+  Chunk* chunk_ = nullptr;
+  std::map<std::string, int> name_consts_;
+};
+
+void Compiler::Emit(const Expr& e) {
+  Value folded;
+  if (e.kind != ExprKind::kLiteral && FoldConstant(e, program_.params, &folded)) {
+    Add(Op::CONST, Const(std::move(folded)), 0, e.offset);
+    return;
+  }
+  switch (e.kind) {
+    case ExprKind::kLiteral:
+      Add(Op::CONST, Const(e.literal), 0, e.offset);
+      return;
+    case ExprKind::kIdent:
+      switch (e.ref) {
+        case RefKind::kLocal: Add(Op::LOAD_LOCAL, e.ref_index, 0, e.offset); return;
+        case RefKind::kRuleLet: {
+          int chunk = -1;
+          for (const auto& [slot, c] : *rule_lets) {
+            if (slot == e.ref_index) chunk = c;
+          }
+          Add(Op::LOAD_RULE_LET, e.ref_index, chunk, e.offset);
+          return;
+        }
+        case RefKind::kGlobal: Add(Op::LOAD_GLOBAL, e.ref_index, 0, e.offset); return;
+        case RefKind::kParam: Add(Op::LOAD_PARAM, e.ref_index, 0, e.offset); return;
+        case RefKind::kPackageLet:
+          Add(Op::LOAD_PKG_LET, e.ref_index, program_.package_lets[e.ref_index], e.offset);
+          return;
+        case RefKind::kTypeName: Add(Op::CONST, Const(Value::TypeValue(e.name)), 0, e.offset); return;
+        case RefKind::kUnresolved: break;
+      }
+      Add(Op::CONST, Const(Value::Error(absl::StrCat("unresolved name `", e.name, "`"))), 0, e.offset);
+      return;
+    case ExprKind::kSelect:
+      Emit(*e.target);
+      if (e.test_only) {
+        Add(Op::HAS, NameConst(e.name), 0, e.offset);
+      } else if (e.target->type.kind() == TypeKind::kMessage && e.ref_index >= 0) {
+        Add(Op::FIELD, e.ref_index, NameConst(e.name), e.offset);
+      } else {
+        Add(Op::SELECT, NameConst(e.name), 0, e.offset);
+      }
+      return;
+    case ExprKind::kCall:
+      EmitCall(e);
+      return;
+    case ExprKind::kList:
+      for (const auto& a : e.args) Emit(*a);
+      Add(Op::LIST, static_cast<int32_t>(e.args.size()), 0, e.offset);
+      return;
+    case ExprKind::kMap:
+      for (const auto& a : e.args) Emit(*a);
+      Add(Op::MAP, static_cast<int32_t>(e.args.size() / 2), 0, e.offset);
+      return;
+    case ExprKind::kComprehension:
+      EmitComprehension(e);
+      return;
+  }
+}
+
+void Compiler::EmitCall(const Expr& e) {
+  const std::string& n = e.name;
+  if (n == ops::kAnd || n == ops::kOr) {
+    Emit(*e.args[0]);
+    int jump = Add(n == ops::kAnd ? Op::AND : Op::OR, 0, 0, e.offset);
+    Emit(*e.args[1]);
+    Add(n == ops::kAnd ? Op::AND_END : Op::OR_END, 0, 0, e.offset);
+    PatchA(jump);
+    return;
+  }
+  if (n == ops::kConditional) {
+    Emit(*e.args[0]);
+    int cond = Add(Op::COND, 0, 0, e.offset);
+    Emit(*e.args[1]);
+    int skip = Add(Op::JUMP, 0, 0, e.offset);
+    PatchA(cond);
+    Emit(*e.args[2]);
+    PatchA(skip);
+    PatchB(cond);
+    return;
+  }
+  for (const OpFor& o : kOperatorOps) {
+    if (n == o.name && !e.target) {
+      for (const auto& a : e.args) Emit(*a);
+      Add(o.op, 0, 0, e.offset);
+      return;
+    }
+  }
+  // A constant pattern is compiled once, here, not per evaluation.
+  if (n == "matches" && !e.args.empty()) {
+    Value pattern;
+    if (FoldConstant(*e.args.back(), program_.params, &pattern) && pattern.is_string()) {
+      auto re = std::make_unique<RE2>(pattern.str(), RE2::Quiet);
+      if (!re->ok()) {
+        diags_.Add(Location{chunk_->source, e.args.back()->offset}, codes::kInvalidRegex,
+                   absl::StrCat("invalid regex `", pattern.str(), "`: ", re->error()), e.args.back()->length);
+      }
+      program_.regexes.push_back(std::move(re));
+      if (e.target) {
+        Emit(*e.target);
+      } else {
+        Emit(*e.args[0]);
+      }
+      Add(Op::MATCHES_RE, static_cast<int32_t>(program_.regexes.size()) - 1, 0, e.offset);
+      return;
+    }
+  }
+  int argc = 0;
+  if (e.target) {
+    Emit(*e.target);
+    ++argc;
+  }
+  for (const auto& a : e.args) {
+    Emit(*a);
+    ++argc;
+  }
+  Add(Op::CALL, e.ref_index, argc, e.offset);
+}
+
+void Compiler::EmitComprehension(const Expr& e) {
+  const int s = e.iter_slot;
+  const int acc = s + 3;
+  Emit(*e.target);
+  int init = Add(Op::ITER_INIT, s, 0, e.offset);
+  switch (e.macro) {
+    case MacroKind::kAll: Add(Op::CONST, Const(Value::Bool(true)), 0, e.offset); break;
+    case MacroKind::kExists: Add(Op::CONST, Const(Value::Bool(false)), 0, e.offset); break;
+    case MacroKind::kExistsOne: Add(Op::CONST, Const(Value::Int(0)), 0, e.offset); break;
+    case MacroKind::kMap:
+    case MacroKind::kFilter: Add(Op::LIST, 0, 0, e.offset); break;
+  }
+  Add(Op::STORE_LOCAL, acc, 0, e.offset);
+  int loop = Here();
+  int next = Add(Op::ITER_NEXT, s, 0, e.offset);
+  std::vector<int> to_done;
+  auto jump_back = [&] { Add(Op::JUMP, loop - (Here() + 1), 0, e.offset); };
+  switch (e.macro) {
+    case MacroKind::kAll:
+    case MacroKind::kExists:
+    case MacroKind::kExistsOne:
+      Emit(*e.args[0]);
+      to_done.push_back(Add(e.macro == MacroKind::kAll      ? Op::ACC_ALL
+                            : e.macro == MacroKind::kExists ? Op::ACC_EXISTS
+                                                            : Op::ACC_COUNT,
+                            acc, 0, e.offset));
+      jump_back();
+      break;
+    case MacroKind::kFilter:
+      Emit(*e.args[0]);
+      to_done.push_back(Add(Op::TEST_FILTER, acc, 0, e.offset));
+      jump_back();  // false: next element
+      Add(Op::LOAD_LOCAL, s + 2, 0, e.offset);
+      to_done.push_back(Add(Op::ACC_APPEND, acc, 0, e.offset));
+      jump_back();
+      break;
+    case MacroKind::kMap:
+      if (e.args.size() > 1) {
+        Emit(*e.args[1]);
+        to_done.push_back(Add(Op::TEST_FILTER, acc, 0, e.offset));
+        jump_back();
+      }
+      Emit(*e.args[0]);
+      to_done.push_back(Add(Op::ACC_APPEND, acc, 0, e.offset));
+      jump_back();
+      break;
+  }
+  PatchB(next);
+  for (int at : to_done) PatchB(at);
+  Add(Op::LOAD_LOCAL, acc, 0, e.offset);
+  if (e.macro == MacroKind::kExistsOne) {
+    Add(Op::CONST, Const(Value::Int(1)), 0, e.offset);
+    Add(Op::EQ, 0, 0, e.offset);
+  }
+  PatchB(init);
+}
+
+}  // namespace
+
+std::unique_ptr<Program> CompileProgram(const PolicySet& set, const std::map<std::string, Value>& param_values,
+                                        Diagnostics& diags) {
+  auto program = std::make_unique<Program>();
+  for (const PolicyFile& f : set.files) program->sources.push_back(f.source);
+  const size_t errors_before = diags.size();
+  Compiler compiler(set, *program, diags);
+
+  // Params: the given value, else the default, which must be constant.
+  std::map<std::string, bool> used;
+  for (const auto& p : set.params) {
+    const PolicyFile& file = set.files[p.file];
+    const ParamDecl& decl = file.params[p.index];
+    Location loc{file.source.get(), decl.offset};
+    Value v;
+    auto given = param_values.find(p.qualified);
+    if (given != param_values.end()) {
+      v = given->second;
+      used[p.qualified] = true;
+      if (!ValueHasType(v, decl.type)) {
+        diags.Add(loc, codes::kType,
+                  absl::StrCat("param `", p.qualified, "` is declared `", decl.type_text.empty() ? decl.type.ToString() : decl.type_text,
+                               "` but was given ", v.DebugString()),
+                  decl.name.size());
+      }
+    } else if (decl.default_value == nullptr) {
+      diags.Add(loc, codes::kType, absl::StrCat("param `", p.qualified, "` has no default and no value was given"),
+                decl.name.size());
+    } else if (!FoldConstant(*decl.default_value, program->params, &v)) {
+      diags.Add(Location{file.source.get(), decl.default_value->offset}, codes::kType,
+                absl::StrCat("the default of param `", decl.name, "` must be a constant expression"),
+                decl.default_value->length);
+    }
+    program->params.push_back(std::move(v));
+    program->param_names.push_back(p.qualified);
+  }
+  for (const auto& [name, value] : param_values) {
+    if (!used.count(name)) {
+      diags.Add(Location{}, codes::kUnknownName, absl::StrCat("no param `", name, "` is declared"));
+    }
+  }
+
+  for (const PolicySet::PackageEntry& pkg : set.packages) {
+    program->packages.push_back(
+        CompiledPackage{pkg.name, pkg.default_deny, pkg.default_deny ? pkg.default_location.ToString() : ""});
+  }
+
+  // Package lets: chunks with frames of their own. A let uses only earlier
+  // lets, so the chunk indices it needs already exist.
+  for (const auto& l : set.lets) {
+    const PolicyFile& file = set.files[l.file];
+    const LetDecl& let = file.lets[l.index];
+    // Comprehension slots in a package let are numbered from 0.
+    int slots = 0;
+    std::function<void(const Expr&)> count = [&](const Expr& e) {
+      if (e.kind == ExprKind::kComprehension) slots = std::max(slots, e.iter_slot + 4);
+      if (e.target) count(*e.target);
+      for (const auto& a : e.args) count(*a);
+    };
+    count(*let.value);
+    program->package_lets.push_back(compiler.CompileChunk(*let.value, file.source.get(), slots));
+  }
+
+  for (size_t f = 0; f < set.files.size(); ++f) {
+    const PolicyFile& file = set.files[f];
+    const SourceFile* src = file.source.get();
+    for (const RuleDecl& rule : file.rules) {
+      CompiledRule r;
+      r.package = file.package;
+      r.name = rule.name;
+      r.qualified = absl::StrCat(file.package, ".", rule.name);
+      r.effect = rule.effect;
+      r.approvers = rule.approvers;
+      r.doc = rule.doc;
+      r.location = Location{src, rule.offset};
+      r.location_text = r.location.ToString();
+      r.package_index = set.file_package[f];
+      for (const Annotation& a : rule.annotations) {
+        if (a.name == "severity" && !a.args.empty()) r.severity = a.args[0];
+        if (a.name == "tags") r.tags = a.args;
+      }
+      r.num_slots = rule.num_slots;
+      r.iter_slot = rule.iter_slot;
+      compiler.rule_lets = &r.lets;
+      if (rule.iter_range) {
+        r.range_chunk = compiler.CompileChunk(*rule.iter_range, src, rule.num_slots);
+        const Expr& range = *rule.iter_range;
+        r.over_steps = range.kind == ExprKind::kSelect && range.name == "steps" && range.target &&
+                       range.target->kind == ExprKind::kIdent && range.target->ref == RefKind::kGlobal &&
+                       range.target->ref_index == kGlobalPlan;
+      }
+      for (const LetDecl& let : rule.lets) {
+        // Lets see only earlier lets, whose chunks are already in r.lets.
+        int chunk = compiler.CompileChunk(*let.value, src, rule.num_slots);
+        r.lets.emplace_back(let.slot, chunk);
+      }
+      if (rule.when) r.when_chunk = compiler.CompileChunk(*rule.when, src, rule.num_slots);
+      if (rule.unless) r.unless_chunk = compiler.CompileChunk(*rule.unless, src, rule.num_slots);
+      r.has_message = rule.has_message;
+      for (const MessagePart& part : rule.message) {
+        CompiledRule::Part p;
+        if (part.expr) {
+          p.chunk = compiler.CompileChunk(*part.expr, src, rule.num_slots);
+        } else {
+          p.text = part.text;
+        }
+        r.message.push_back(std::move(p));
+      }
+      compiler.rule_lets = nullptr;
+      program->rules.push_back(std::move(r));
+    }
+  }
+  if (diags.size() != errors_before) return nullptr;
+  return program;
+}
+
+}  // namespace gavel

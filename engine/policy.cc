@@ -1,0 +1,67 @@
+// The compile pipeline: read -> parse -> check -> compile. See policy.h.
+#include "engine/policy.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "engine/checker.h"
+#include "engine/compiler.h"
+#include "engine/parser.h"
+#include "engine/program.h"
+
+namespace gavel {
+
+CompiledPolicy::CompiledPolicy(std::unique_ptr<Program> program) : program_(std::move(program)) {}
+CompiledPolicy::~CompiledPolicy() = default;
+
+std::shared_ptr<const CompiledPolicy> CompilePolicy(const std::vector<std::shared_ptr<const SourceFile>>& sources,
+                                                    Diagnostics& diags, const CompileOptions& options) {
+  const size_t before = diags.size();
+  PolicySet set;
+  for (const auto& source : sources) set.files.push_back(ParsePolicy(source, diags));
+  // Syntax errors first: checking a broken tree would only add noise.
+  if (diags.size() != before) return nullptr;
+  if (!CheckPolicySet(set, diags)) return nullptr;
+  std::unique_ptr<Program> program = CompileProgram(set, options.params, diags);
+  if (program == nullptr || diags.size() != before) return nullptr;
+  return std::make_shared<CompiledPolicy>(std::move(program));
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const SourceFile>>> ReadPolicySources(
+    const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<std::string> found;
+      for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec)) {
+        if (it->is_regular_file(ec) && it->path().extension() == ".gavel") found.push_back(it->path().string());
+      }
+      if (ec) return absl::InvalidArgumentError(absl::StrCat(path, ": ", ec.message()));
+      std::sort(found.begin(), found.end());
+      if (found.empty()) return absl::NotFoundError(absl::StrCat(path, ": no .gavel files in this directory"));
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(path, ec)) {
+      files.push_back(path);
+    } else {
+      return absl::NotFoundError(absl::StrCat(path, ": no such file or directory"));
+    }
+  }
+  std::vector<std::shared_ptr<const SourceFile>> sources;
+  for (const std::string& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat(file, ": cannot open"));
+    std::stringstream text;
+    text << in.rdbuf();
+    sources.push_back(std::make_shared<SourceFile>(file, text.str()));
+  }
+  return sources;
+}
+
+}  // namespace gavel

@@ -1,0 +1,42 @@
+// Opcode names and the disassembler, generated from opcodes.def.
+#include "engine/program.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace gavel {
+namespace {
+
+constexpr const char* kOpNames[] = {
+#define OP(name, doc) #name,
+#include "engine/opcodes.def"
+#undef OP
+};
+
+constexpr const char* kOpDocs[] = {
+#define OP(name, doc) doc,
+#include "engine/opcodes.def"
+#undef OP
+};
+
+}  // namespace
+
+const char* OpName(Op op) { return kOpNames[static_cast<int>(op)]; }
+const char* OpDoc(Op op) { return kOpDocs[static_cast<int>(op)]; }
+
+std::string Program::Disassemble() const {
+  std::string out;
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    const Chunk& chunk = chunks[c];
+    absl::StrAppend(&out, "chunk ", c, " (", chunk.num_slots, " slots)\n");
+    for (size_t i = 0; i < chunk.code.size(); ++i) {
+      const Instr& in = chunk.code[i];
+      absl::StrAppend(&out, absl::StrFormat("  %4d  %-14s %6d %6d", i, OpName(in.op), in.a, in.b));
+      if (in.op == Op::CONST) absl::StrAppend(&out, "   ; ", constants[in.a].DebugString());
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace gavel

@@ -1,0 +1,99 @@
+// The compiled form of a policy set: bytecode chunks, constants, regexes,
+// params and rule metadata. Built by the compiler, run by the VM, immutable
+// once built (shared by every thread that evaluates it).
+#ifndef GAVEL_ENGINE_PROGRAM_H_
+#define GAVEL_ENGINE_PROGRAM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/ast.h"
+#include "engine/source.h"
+#include "engine/value.h"
+#include "re2/re2.h"
+
+namespace gavel {
+
+enum class Op : uint8_t {
+#define OP(name, doc) name,
+#include "engine/opcodes.def"
+#undef OP
+};
+inline constexpr int kNumOps = 0
+#define OP(name, doc) +1
+#include "engine/opcodes.def"
+#undef OP
+    ;
+
+const char* OpName(Op op);
+const char* OpDoc(Op op);
+
+struct Instr {
+  Op op;
+  int32_t a = 0;
+  int32_t b = 0;
+};
+
+// A straight-line piece of bytecode that computes one value: a condition, a
+// let, a message part, a param default.
+struct Chunk {
+  std::vector<Instr> code;
+  std::vector<uint32_t> offsets;  // source offset of each instruction
+  const SourceFile* source = nullptr;
+  int num_slots = 0;              // locals a frame of this chunk needs
+};
+
+struct CompiledRule {
+  std::string package;
+  std::string name;
+  std::string qualified;  // package.name
+  Effect effect = Effect::kDeny;
+  std::vector<std::string> approvers;
+  std::string severity = "medium";
+  std::vector<std::string> tags;
+  std::string doc;
+  Location location;      // of the rule's name
+  std::string location_text;
+
+  int range_chunk = -1;   // the `for` list; -1 for a plan-level rule
+  bool over_steps = false;  // `for x in plan.steps`
+  int iter_slot = -1;
+  std::vector<std::pair<int, int>> lets;  // (slot, chunk) of each rule let
+  int when_chunk = -1;
+  int unless_chunk = -1;
+  struct Part {
+    std::string text;
+    int chunk = -1;  // -1: literal text
+  };
+  std::vector<Part> message;
+  bool has_message = false;
+  int num_slots = 0;
+  int package_index = -1;
+};
+
+struct CompiledPackage {
+  std::string name;
+  bool default_deny = false;
+  std::string default_location;  // of `default deny`
+};
+
+struct Program {
+  std::vector<std::shared_ptr<const SourceFile>> sources;  // keeps locations valid
+  std::vector<Chunk> chunks;
+  std::vector<Value> constants;
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<Value> params;            // resolved values, by param index
+  std::vector<std::string> param_names; // package.name
+  std::vector<int> package_lets;        // chunk of each package let
+  std::vector<CompiledRule> rules;      // in declaration order
+  std::vector<CompiledPackage> packages;
+
+  // Human-readable listing of every chunk (for docs and debugging).
+  std::string Disassemble() const;
+};
+
+}  // namespace gavel
+
+#endif  // GAVEL_ENGINE_PROGRAM_H_

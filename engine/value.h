@@ -1,0 +1,202 @@
+// Runtime values of the VM: CEL's values plus plan messages.
+//
+// A Value is 24 bytes: a kind and either an inline scalar (bool, int, uint,
+// double, timestamp, duration) or a pointer to an immutable, reference-counted
+// heap object (string, bytes, list, map, message, type, error). Heap objects
+// never change after construction, so values built into a compiled policy
+// (constants) are shared by every thread that evaluates it.
+//
+// Errors are values: an operation on an error yields that error, and the
+// logical operators absorb them as CEL says (`false && error` is false).
+#ifndef GAVEL_ENGINE_VALUE_H_
+#define GAVEL_ENGINE_VALUE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace gavel {
+
+struct MessageType;
+
+enum class ValueKind : uint8_t {
+  kNull,
+  kBool,
+  kInt,
+  kUint,
+  kDouble,
+  kString,
+  kBytes,
+  kList,
+  kMap,
+  kTimestamp,
+  kDuration,
+  kType,     // a type value: its name is the payload (`int`, `list`, `gavel.v1.Step`)
+  kMessage,  // a plan message (Plan, Step, ...)
+  kError,
+};
+
+const char* KindName(ValueKind kind);  // "int", "string", "list", ...
+
+class Value;
+
+struct HeapObject {
+  mutable std::atomic<int32_t> refs{1};
+  virtual ~HeapObject() = default;
+};
+
+struct StringData final : HeapObject {  // strings (UTF-8), bytes, type names, errors
+  explicit StringData(std::string s) : value(std::move(s)) {}
+  std::string value;
+};
+
+struct ListData;
+struct MapData;
+struct MessageData;
+
+// Seconds and nanoseconds, as google.protobuf.Timestamp/Duration: covers
+// CEL's full range (years 1 to 9999, durations of +-10000 years).
+struct TimeRep {
+  int64_t seconds = 0;
+  int32_t nanos = 0;  // for durations, same sign as seconds
+};
+
+class Value {
+ public:
+  Value() : kind_(ValueKind::kNull) { u_.i = 0; }
+  ~Value() { Release(); }
+  Value(const Value& o) : kind_(o.kind_), u_(o.u_) { Retain(); }
+  Value(Value&& o) noexcept : kind_(o.kind_), u_(o.u_) { o.kind_ = ValueKind::kNull; }
+  Value& operator=(const Value& o) {
+    if (this != &o) {
+      o.Retain();
+      Release();
+      kind_ = o.kind_;
+      u_ = o.u_;
+    }
+    return *this;
+  }
+  Value& operator=(Value&& o) noexcept {
+    if (this != &o) {
+      Release();
+      kind_ = o.kind_;
+      u_ = o.u_;
+      o.kind_ = ValueKind::kNull;
+    }
+    return *this;
+  }
+
+  // Factories.
+  static Value Null() { return Value(); }
+  static Value Bool(bool b) { Value v(ValueKind::kBool); v.u_.b = b; return v; }
+  static Value Int(int64_t i) { Value v(ValueKind::kInt); v.u_.i = i; return v; }
+  static Value Uint(uint64_t u) { Value v(ValueKind::kUint); v.u_.u = u; return v; }
+  static Value Double(double d) { Value v(ValueKind::kDouble); v.u_.d = d; return v; }
+  static Value String(std::string s);
+  static Value Bytes(std::string s);
+  static Value TypeValue(std::string name);
+  static Value Error(std::string message);
+  static Value List(std::vector<Value> elems);
+  // Entries must have distinct keys (see MapData::Make for the checked form).
+  static Value Map(std::vector<std::pair<Value, Value>> entries);
+  static Value Message(const MessageType* type, std::vector<Value> fields, uint64_t present);
+  // Timestamps and durations must be in CEL's range; the factories that
+  // check it live in operators.h (MakeTimestamp, MakeDuration).
+  static Value Timestamp(TimeRep t) { Value v(ValueKind::kTimestamp); v.u_.t = t; return v; }
+  static Value Duration(TimeRep d) { Value v(ValueKind::kDuration); v.u_.t = d; return v; }
+  static Value Timestamp(absl::Time t);
+  static Value Duration(absl::Duration d);
+
+  ValueKind kind() const { return kind_; }
+  bool is_null() const { return kind_ == ValueKind::kNull; }
+  bool is_bool() const { return kind_ == ValueKind::kBool; }
+  bool is_int() const { return kind_ == ValueKind::kInt; }
+  bool is_uint() const { return kind_ == ValueKind::kUint; }
+  bool is_double() const { return kind_ == ValueKind::kDouble; }
+  bool is_string() const { return kind_ == ValueKind::kString; }
+  bool is_bytes() const { return kind_ == ValueKind::kBytes; }
+  bool is_list() const { return kind_ == ValueKind::kList; }
+  bool is_map() const { return kind_ == ValueKind::kMap; }
+  bool is_timestamp() const { return kind_ == ValueKind::kTimestamp; }
+  bool is_duration() const { return kind_ == ValueKind::kDuration; }
+  bool is_type() const { return kind_ == ValueKind::kType; }
+  bool is_message() const { return kind_ == ValueKind::kMessage; }
+  bool is_error() const { return kind_ == ValueKind::kError; }
+  bool is_true() const { return kind_ == ValueKind::kBool && u_.b; }
+  bool is_false() const { return kind_ == ValueKind::kBool && !u_.b; }
+
+  bool bool_value() const { return u_.b; }
+  int64_t int_value() const { return u_.i; }
+  uint64_t uint_value() const { return u_.u; }
+  double double_value() const { return u_.d; }
+  // String, bytes, type name or error message.
+  const std::string& str() const { return static_cast<const StringData*>(u_.p)->value; }
+  const std::string& error_message() const { return str(); }
+  const ListData& list() const;
+  const MapData& map() const;
+  const MessageData& message() const;
+  TimeRep time_rep() const { return u_.t; }
+  absl::Time timestamp() const;
+  absl::Duration duration() const;
+
+  // A short rendering for messages and debugging: `"a"`, `[1, 2]`, `{"k": 1}`.
+  std::string DebugString() const;
+
+ private:
+  explicit Value(ValueKind k) : kind_(k) { u_.i = 0; }
+  static Value FromHeap(ValueKind k, HeapObject* p) { Value v(k); v.u_.p = p; return v; }
+  bool on_heap() const { return kind_ >= ValueKind::kString && kind_ != ValueKind::kTimestamp && kind_ != ValueKind::kDuration; }
+  void Retain() const {
+    if (on_heap()) u_.p->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  void Release() {
+    if (on_heap() && u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete u_.p;
+  }
+
+  ValueKind kind_;
+  union Payload {
+    Payload() : i(0) {}
+    bool b;
+    int64_t i;
+    uint64_t u;
+    double d;
+    TimeRep t;
+    HeapObject* p;
+  } u_;
+};
+
+struct ListData final : HeapObject {
+  explicit ListData(std::vector<Value> e) : elems(std::move(e)) {}
+  std::vector<Value> elems;
+};
+
+struct MapData final : HeapObject {
+  explicit MapData(std::vector<std::pair<Value, Value>> e) : entries(std::move(e)) {}
+  // Keys are null, bool, int, uint or string; numeric keys compare across
+  // int and uint (and doubles with integral values), as CEL says.
+  const Value* Find(const Value& key) const;
+  const Value* FindString(std::string_view key) const;
+  std::vector<std::pair<Value, Value>> entries;  // in insertion order
+};
+
+struct MessageData final : HeapObject {
+  MessageData(const MessageType* t, std::vector<Value> f, uint64_t p)
+      : type(t), fields(std::move(f)), present(p) {}
+  const MessageType* type;
+  std::vector<Value> fields;  // by FieldDesc::index; defaults where unset
+  uint64_t present;           // bit i: field i was set in the plan (for has())
+  bool has(int index) const { return (present >> index) & 1; }
+};
+
+inline const ListData& Value::list() const { return *static_cast<const ListData*>(u_.p); }
+inline const MapData& Value::map() const { return *static_cast<const MapData*>(u_.p); }
+inline const MessageData& Value::message() const { return *static_cast<const MessageData*>(u_.p); }
+
+}  // namespace gavel
+
+#endif  // GAVEL_ENGINE_VALUE_H_

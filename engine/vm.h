@@ -1,0 +1,38 @@
+// The VM: runs one chunk of bytecode (opcodes.def) over a plan and returns
+// its value, which may be an error value. It never throws and never
+// recurses deeper than the nesting of lets.
+#ifndef GAVEL_ENGINE_VM_H_
+#define GAVEL_ENGINE_VM_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/ast.h"
+#include "engine/program.h"
+#include "engine/value.h"
+
+namespace gavel {
+
+// What one evaluation of a plan shares across its chunks.
+struct EvalContext {
+  const Program* program = nullptr;
+  Value globals[kNumGlobals];       // plan, context, agent
+  std::vector<Value> pkg_lets;      // package lets, evaluated on first use
+  std::vector<uint8_t> pkg_let_state;  // 0 not yet, 1 in progress, 2 done
+};
+
+// The locals of one rule (or package let) evaluation.
+struct Frame {
+  std::vector<Value> slots;
+  std::vector<uint8_t> let_ready;  // per slot: a rule let already evaluated
+  void Reset(int n) {
+    slots.assign(n, Value());
+    let_ready.assign(n, 0);
+  }
+};
+
+Value RunChunk(EvalContext& ctx, int chunk, Frame& frame);
+
+}  // namespace gavel
+
+#endif  // GAVEL_ENGINE_VM_H_
