@@ -1,7 +1,9 @@
 // Code generation: checked AST to bytecode chunks. See compiler.h.
 #include "engine/compiler.h"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "engine/builtins.h"
@@ -280,7 +282,25 @@ void Compiler::EmitComprehension(const Expr& e) {
   PatchB(init);
 }
 
+// Locals an expression outside any rule needs: its comprehensions' slots.
+int SlotsOf(const Expr& e) {
+  int slots = e.kind == ExprKind::kComprehension ? e.iter_slot + 4 : 0;
+  if (e.target) slots = std::max(slots, SlotsOf(*e.target));
+  for (const auto& a : e.args) slots = std::max(slots, SlotsOf(*a));
+  return slots;
+}
+
 }  // namespace
+
+std::unique_ptr<Program> CompileExpression(const Expr& e, std::shared_ptr<const SourceFile> source,
+                                           Diagnostics& diags) {
+  auto program = std::make_unique<Program>();
+  program->sources.push_back(source);
+  PolicySet empty;
+  Compiler compiler(empty, *program, diags);
+  compiler.CompileChunk(e, source.get(), SlotsOf(e));
+  return program;
+}
 
 std::unique_ptr<Program> CompileProgram(const PolicySet& set, const std::map<std::string, Value>& param_values,
                                         Diagnostics& diags) {
@@ -334,14 +354,7 @@ std::unique_ptr<Program> CompileProgram(const PolicySet& set, const std::map<std
     const PolicyFile& file = set.files[l.file];
     const LetDecl& let = file.lets[l.index];
     // Comprehension slots in a package let are numbered from 0.
-    int slots = 0;
-    std::function<void(const Expr&)> count = [&](const Expr& e) {
-      if (e.kind == ExprKind::kComprehension) slots = std::max(slots, e.iter_slot + 4);
-      if (e.target) count(*e.target);
-      for (const auto& a : e.args) count(*a);
-    };
-    count(*let.value);
-    program->package_lets.push_back(compiler.CompileChunk(*let.value, file.source.get(), slots));
+    program->package_lets.push_back(compiler.CompileChunk(*let.value, file.source.get(), SlotsOf(*let.value)));
   }
 
   for (size_t f = 0; f < set.files.size(); ++f) {

@@ -20,6 +20,11 @@ namespace gavel {
 std::unique_ptr<Program> CompileProgram(const PolicySet& set, const std::map<std::string, Value>& param_values,
                                         Diagnostics& diags);
 
+// Compiles one checked standalone expression into a program whose chunk 0
+// computes it (for tools, tests and the conformance runner).
+std::unique_ptr<Program> CompileExpression(const Expr& e, std::shared_ptr<const SourceFile> source,
+                                           Diagnostics& diags);
+
 // Constant folding: the value of `e` if it depends on nothing but literals,
 // params (`params[i]`) and pure built-ins, and does not fail. Otherwise false.
 bool FoldConstant(const Expr& e, const std::vector<Value>& params, Value* out);

@@ -1,0 +1,459 @@
+// `ip.in_cidr(cidr)`, `ip.in_cidr(cidrs)` and `s.glob(pattern)`.
+//
+// in_cidr
+// -------
+//   ip.in_cidr("10.0.0.0/8")                    string, string -> bool
+//   ip.in_cidr(["10.0.0.0/8", "fd00::/8"])      string, list(string) -> bool
+// True if the receiver IP address lies inside the CIDR block, or inside any
+// block of the list (an empty list gives false). Address and CIDR syntax and
+// the IPv4/IPv6 containment rules are in builtins_net.h (ParseIp, ParseCidr,
+// CidrContains). An invalid receiver (including "") is the error
+// "invalid IP address `x`"; an invalid CIDR, anywhere in the list (whether or
+// not an earlier block matched, so a typo never hides behind a match), is
+// the error "invalid CIDR `x`: ...". The receiver is checked first.
+//
+// glob
+// ----
+//   s.glob("*.svc.cluster.local")               string, string -> bool
+// True if the whole of s matches the pattern (anchored at both ends).
+// Matching is on bytes and case-sensitive. In a pattern:
+//   *        any run of bytes, possibly empty, without `/`
+//            (`*.svc.cluster.local` matches `a.b.svc.cluster.local` too)
+//   **       any run of bytes, possibly empty, `/` included; three or more
+//            stars in a row are the same as `**`. `a/**/b` needs two
+//            slashes: it matches `a/x/b` and `a//b` but not `a/b`.
+//   ?        exactly one byte other than `/`
+//   [abc]    one byte of the set; ranges `[a-z]`, negation `[!a-z]` (or
+//            `[^a-z]`). `]` first in the set (after any `!`) is literal, as
+//            is `-` first or last; `\` escapes inside a set too. A set never
+//            matches `/`, even `[/]` or `[!a]`: write `/` literally.
+//   \c       the byte c itself (`\*`, `\?`, `\[`, `\\`)
+//   other    the byte itself (`]` outside a set included)
+// The empty pattern matches only the empty string. An invalid pattern --
+// an unterminated `[`, a trailing `\`, a reversed range `[z-a]` -- is the
+// error "invalid glob `...`: ...". Matching simulates the pattern as an NFA
+// over the text (O(|pattern| * |text|), no backtracking), so patterns like
+// `*a*a*a*a*b` cannot blow up.
+#include "engine/builtins_net.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace gavel {
+namespace {
+
+// Debian's Abseil has its own absl::string_view, not std::string_view.
+absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// IP addresses.
+
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A strict dotted quad into out[0..4).
+bool ParseIpv4(std::string_view s, uint8_t* out) {
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (s.empty() || s[0] != '.') return false;
+      s.remove_prefix(1);
+    }
+    size_t n = 0;
+    while (n < s.size() && IsDigit(s[n])) ++n;
+    if (n == 0 || n > 3) return false;
+    if (n > 1 && s[0] == '0') return false;  // `010` might mean octal elsewhere
+    int value = 0;
+    for (size_t i = 0; i < n; ++i) value = value * 10 + (s[i] - '0');
+    if (value > 255) return false;
+    out[part] = static_cast<uint8_t>(value);
+    s.remove_prefix(n);
+  }
+  return s.empty();
+}
+
+bool ParseIpv6(std::string_view s, std::array<uint8_t, 16>& out) {
+  out.fill(0);
+  int i = 0;          // bytes filled
+  int ellipsis = -1;  // where `::` stands, in bytes
+  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+    ellipsis = 0;
+    s.remove_prefix(2);
+    if (s.empty()) return true;  // "::"
+  }
+  while (i < 16) {
+    size_t n = 0;
+    while (n < s.size() && HexValue(s[n]) >= 0) ++n;
+    if (n < s.size() && s[n] == '.') {
+      // A trailing dotted quad: the last 4 bytes, or just before `::`'s zeros.
+      if (ellipsis < 0 && i != 12) return false;
+      if (i + 4 > 16) return false;
+      if (!ParseIpv4(s, &out[i])) return false;
+      i += 4;
+      s = {};
+      break;
+    }
+    if (n == 0 || n > 4) return false;
+    int group = 0;
+    for (size_t k = 0; k < n; ++k) group = group * 16 + HexValue(s[k]);
+    out[i] = static_cast<uint8_t>(group >> 8);
+    out[i + 1] = static_cast<uint8_t>(group & 0xff);
+    i += 2;
+    s.remove_prefix(n);
+    if (s.empty()) break;
+    if (s[0] != ':') return false;
+    s.remove_prefix(1);
+    if (s.empty()) return false;  // a single trailing `:`
+    if (s[0] == ':') {
+      if (ellipsis >= 0) return false;  // a second `::`
+      ellipsis = i;
+      s.remove_prefix(1);
+      if (s.empty()) break;
+    }
+  }
+  if (!s.empty()) return false;  // more than 8 groups
+  if (i < 16) {
+    if (ellipsis < 0) return false;  // too few groups
+    int gap = 16 - i;
+    for (int k = i - 1; k >= ellipsis; --k) {
+      out[k + gap] = out[k];
+      out[k] = 0;
+    }
+  } else if (ellipsis >= 0) {
+    return false;  // `::` must stand for at least one group
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<IpAddress> ParseIp(std::string_view text) {
+  IpAddress ip;
+  if (text.find(':') != std::string_view::npos) {
+    ip.v6 = true;
+    if (!ParseIpv6(text, ip.bytes)) return std::nullopt;
+  } else {
+    ip.v6 = false;
+    if (!ParseIpv4(text, ip.bytes.data())) return std::nullopt;
+  }
+  return ip;
+}
+
+bool IsV4Mapped(const IpAddress& ip) {
+  if (!ip.v6) return false;
+  for (int k = 0; k < 10; ++k) {
+    if (ip.bytes[k] != 0) return false;
+  }
+  return ip.bytes[10] == 0xff && ip.bytes[11] == 0xff;
+}
+
+namespace {
+
+// An address or network in the 128-bit space, IPv4 as ::ffff:a.b.c.d.
+std::array<uint8_t, 16> To128(const IpAddress& ip) {
+  if (ip.v6) return ip.bytes;
+  std::array<uint8_t, 16> out{};
+  out[10] = out[11] = 0xff;
+  for (int k = 0; k < 4; ++k) out[12 + k] = ip.bytes[k];
+  return out;
+}
+
+// Whether the first `bits` bits of a and b agree.
+bool PrefixEqual(const uint8_t* a, const uint8_t* b, int bits) {
+  int full = bits / 8;
+  for (int k = 0; k < full; ++k) {
+    if (a[k] != b[k]) return false;
+  }
+  int rest = bits % 8;
+  if (rest == 0) return true;
+  uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
+  return (a[full] & mask) == (b[full] & mask);
+}
+
+// Clears every bit past the first `bits`.
+void MaskHostBits(uint8_t* bytes, int size, int bits) {
+  for (int k = 0; k < size; ++k) {
+    int keep = bits - 8 * k;
+    if (keep >= 8) continue;
+    bytes[k] = keep <= 0 ? 0 : static_cast<uint8_t>(bytes[k] & (0xff << (8 - keep)));
+  }
+}
+
+absl::Status CidrError(std::string_view text, std::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("invalid CIDR `", Sv(text), "`: ", Sv(why)));
+}
+
+}  // namespace
+
+absl::StatusOr<Cidr> ParseCidr(std::string_view text) {
+  size_t slash = text.find('/');
+  std::string_view addr = text.substr(0, slash);
+  std::optional<IpAddress> ip = ParseIp(addr);
+  if (!ip) return CidrError(text, absl::StrCat("`", Sv(addr), "` is not a valid IP address"));
+  int max = ip->v6 ? 128 : 32;
+  Cidr cidr;
+  cidr.net = *ip;
+  cidr.prefix = max;
+  if (slash != std::string_view::npos) {
+    std::string_view bits = text.substr(slash + 1);
+    std::string range = absl::StrCat("prefix length must be 0..", max);
+    if (bits.empty()) return CidrError(text, absl::StrCat("missing prefix length (", range, ")"));
+    if (bits.size() > 3 || (bits.size() > 1 && bits[0] == '0')) return CidrError(text, range);
+    int value = 0;
+    for (char c : bits) {
+      if (!IsDigit(c)) return CidrError(text, range);
+      value = value * 10 + (c - '0');
+    }
+    if (value > max) return CidrError(text, range);
+    cidr.prefix = value;
+  }
+  MaskHostBits(cidr.net.bytes.data(), ip->v6 ? 16 : 4, cidr.prefix);
+  return cidr;
+}
+
+bool CidrContains(const Cidr& cidr, const IpAddress& ip) {
+  // Work in the 128-bit space where IPv4 is ::ffff:0:0/96; then the only
+  // cross-family case left to forbid is an IPv4 address against an IPv6
+  // block that is wider than the mapped space (`::/0` holds no IPv4).
+  int prefix = cidr.net.v6 ? cidr.prefix : 96 + cidr.prefix;
+  if (!ip.v6 && cidr.net.v6 && prefix < 96) return false;
+  std::array<uint8_t, 16> net = To128(cidr.net);
+  std::array<uint8_t, 16> addr = To128(ip);
+  return PrefixEqual(net.data(), addr.data(), prefix);
+}
+
+// ---------------------------------------------------------------------------
+// Globs.
+
+namespace {
+
+absl::Status GlobError(std::string_view pattern, std::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("invalid glob `", Sv(pattern), "`: ", Sv(why)));
+}
+
+std::string ByteName(uint8_t c) {
+  if (c >= 0x20 && c < 0x7f) return std::string(1, static_cast<char>(c));
+  return absl::StrCat("\\x", absl::Hex(c, absl::kZeroPad2));
+}
+
+}  // namespace
+
+absl::StatusOr<CompiledGlob> CompiledGlob::Compile(std::string_view pattern) {
+  CompiledGlob glob;
+  size_t i = 0;
+  const size_t n = pattern.size();
+  while (i < n) {
+    char c = pattern[i];
+    Token token{Kind::kByte};
+    if (c == '*') {
+      size_t run = 0;
+      while (i < n && pattern[i] == '*') {
+        ++i;
+        ++run;
+      }
+      token.kind = run == 1 ? Kind::kStar : Kind::kDoubleStar;
+      glob.tokens_.push_back(token);
+      continue;
+    }
+    if (c == '?') {
+      token.kind = Kind::kAnyByte;
+      ++i;
+    } else if (c == '\\') {
+      if (i + 1 == n) return GlobError(pattern, "trailing `\\`");
+      token.byte = static_cast<uint8_t>(pattern[i + 1]);
+      i += 2;
+    } else if (c == '[') {
+      size_t start = i;
+      ++i;
+      bool negate = false;
+      if (i < n && (pattern[i] == '!' || pattern[i] == '^')) {
+        negate = true;
+        ++i;
+      }
+      std::bitset<256> set;
+      bool first = true;
+      bool closed = false;
+      while (i < n) {
+        if (pattern[i] == ']' && !first) {
+          closed = true;
+          ++i;
+          break;
+        }
+        first = false;
+        // One element: a byte (maybe escaped), maybe the start of a range.
+        uint8_t lo;
+        if (pattern[i] == '\\') {
+          if (i + 1 == n) return GlobError(pattern, "trailing `\\`");
+          lo = static_cast<uint8_t>(pattern[i + 1]);
+          i += 2;
+        } else {
+          lo = static_cast<uint8_t>(pattern[i]);
+          ++i;
+        }
+        uint8_t hi = lo;
+        // `-` makes a range unless it is last in the set (`[a-]`).
+        if (i + 1 < n && pattern[i] == '-' && pattern[i + 1] != ']') {
+          ++i;
+          if (pattern[i] == '\\') {
+            if (i + 1 == n) return GlobError(pattern, "trailing `\\`");
+            hi = static_cast<uint8_t>(pattern[i + 1]);
+            i += 2;
+          } else {
+            hi = static_cast<uint8_t>(pattern[i]);
+            ++i;
+          }
+          if (hi < lo) {
+            return GlobError(pattern, absl::StrCat("range `", ByteName(lo), "-", ByteName(hi),
+                                                   "` is reversed"));
+          }
+        }
+        for (int b = lo; b <= hi; ++b) set.set(b);
+      }
+      if (!closed) {
+        return GlobError(pattern, absl::StrCat("unterminated `[` at offset ", start));
+      }
+      if (negate) set.flip();
+      set.reset('/');
+      token.kind = Kind::kClass;
+      token.class_index = static_cast<int>(glob.classes_.size());
+      glob.classes_.push_back(set);
+    } else {
+      token.byte = static_cast<uint8_t>(c);
+      ++i;
+    }
+    glob.tokens_.push_back(token);
+  }
+  return glob;
+}
+
+bool CompiledGlob::Matches(std::string_view text) const {
+  // at[k]: the first k tokens match the text consumed so far. Stars are
+  // epsilon-closed as we sweep k upward.
+  const size_t m = tokens_.size();
+  std::vector<uint8_t> at(m + 1, 0), next(m + 1, 0);
+  at[0] = 1;
+  for (size_t k = 0; k < m; ++k) {
+    Kind kind = tokens_[k].kind;
+    at[k + 1] = at[k] && (kind == Kind::kStar || kind == Kind::kDoubleStar);
+  }
+  for (char ch : text) {
+    const uint8_t c = static_cast<uint8_t>(ch);
+    bool any = false;
+    next[0] = 0;
+    for (size_t k = 0; k < m; ++k) {
+      const Token& t = tokens_[k];
+      bool v = false;
+      switch (t.kind) {
+        case Kind::kByte: v = at[k] && c == t.byte; break;
+        case Kind::kAnyByte: v = at[k] && c != '/'; break;
+        case Kind::kClass: v = at[k] && classes_[t.class_index].test(c); break;
+        case Kind::kStar: v = next[k] || (at[k + 1] && c != '/'); break;
+        case Kind::kDoubleStar: v = next[k] || at[k + 1]; break;
+      }
+      next[k + 1] = v;
+      any = any || v;
+    }
+    if (!any) return false;
+    at.swap(next);
+  }
+  return at[m] != 0;
+}
+
+absl::Status ValidateGlob(std::string_view pattern) {
+  return CompiledGlob::Compile(pattern).status();
+}
+
+bool GlobMatch(std::string_view pattern, std::string_view text) {
+  absl::StatusOr<CompiledGlob> glob = CompiledGlob::Compile(pattern);
+  return glob.ok() && glob->Matches(text);
+}
+
+// ---------------------------------------------------------------------------
+// The built-ins.
+
+namespace {
+
+// "no such overload: in_cidr(int, string)", as operators.h's NoSuchOverload
+// prints it (not called, so this file does not depend on operators.cc).
+Value NoOverload(std::string_view function, const Value* args, size_t argc) {
+  std::string message = absl::StrCat("no such overload: ", Sv(function), "(");
+  for (size_t k = 0; k < argc; ++k) {
+    absl::StrAppend(&message, k > 0 ? ", " : "", KindName(args[k].kind()));
+  }
+  absl::StrAppend(&message, ")");
+  return Value::Error(std::move(message));
+}
+
+Value InCidr(const Value* args, size_t argc) {
+  if (argc != 2 || !args[0].is_string() || !(args[1].is_string() || args[1].is_list())) {
+    return NoOverload("in_cidr", args, argc);
+  }
+  const std::string& text = args[0].str();
+  std::optional<IpAddress> ip = ParseIp(text);
+  if (!ip) return Value::Error(absl::StrCat("invalid IP address `", text, "`"));
+  if (args[1].is_string()) {
+    absl::StatusOr<Cidr> cidr = ParseCidr(args[1].str());
+    if (!cidr.ok()) return Value::Error(std::string(cidr.status().message()));
+    return Value::Bool(CidrContains(*cidr, *ip));
+  }
+  bool found = false;
+  for (const Value& elem : args[1].list().elems) {
+    if (!elem.is_string()) {
+      return Value::Error(absl::StrCat("in_cidr: the list holds a ", KindName(elem.kind()),
+                                       ", not a CIDR string"));
+    }
+    absl::StatusOr<Cidr> cidr = ParseCidr(elem.str());
+    if (!cidr.ok()) return Value::Error(std::string(cidr.status().message()));
+    found = found || CidrContains(*cidr, *ip);
+  }
+  return Value::Bool(found);
+}
+
+Value Glob(const Value* args, size_t argc) {
+  if (argc != 2 || !args[0].is_string() || !args[1].is_string()) {
+    return NoOverload("glob", args, argc);
+  }
+  absl::StatusOr<CompiledGlob> glob = CompiledGlob::Compile(args[1].str());
+  if (!glob.ok()) return Value::Error(std::string(glob.status().message()));
+  return Value::Bool(glob->Matches(args[0].str()));
+}
+
+}  // namespace
+
+void AddNetworkBuiltins(std::vector<Builtin>* table) {
+  table->push_back(Builtin{
+      "in_cidr",
+      {
+          Overload{"string_in_cidr_string", true, {Type::String(), Type::String()}, Type::Bool()},
+          Overload{"string_in_cidr_list",
+                   true,
+                   {Type::String(), Type::List(Type::String())},
+                   Type::Bool()},
+      },
+      &InCidr,
+      "ip.in_cidr(cidr) / ip.in_cidr(cidrs): whether the IPv4 or IPv6 address ip is in the "
+      "CIDR block (or in any block of the list), e.g. \"10.1.2.3\".in_cidr(\"10.0.0.0/8\")",
+  });
+  table->push_back(Builtin{
+      "glob",
+      {
+          Overload{"string_glob_string", true, {Type::String(), Type::String()}, Type::Bool()},
+      },
+      &Glob,
+      "s.glob(pattern): whether all of s matches the glob: `*` (no `/`), `**` (any), `?`, "
+      "`[a-z]`, `[!a-z]`, `\\` escapes; case-sensitive",
+  });
+}
+
+}  // namespace gavel

@@ -1,0 +1,151 @@
+// Data-driven cases: tests/cases/*.yaml, each a policy, a plan and the
+// expected decision or the expected errors (see tests/cases/README.md).
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "engine/policy.h"
+
+namespace gavel {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<fs::path> CaseFiles() {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(fs::path(GAVEL_SOURCE_DIR) / "tests" / "cases")) {
+    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string Str(const YAML::Node& n) { return n ? n.as<std::string>() : std::string(); }
+
+// Compares the given keys of an expected violation with the actual one.
+std::string DiffViolation(const YAML::Node& want, const Violation& got) {
+  std::string diff;
+  auto cmp = [&](const char* key, const std::string& actual) {
+    if (want[key] && want[key].as<std::string>() != actual) {
+      absl::StrAppend(&diff, key, ": want `", want[key].as<std::string>(), "`, got `", actual, "`; ");
+    }
+  };
+  cmp("rule", got.rule);
+  cmp("effect", EffectName(got.effect));
+  cmp("severity", got.severity);
+  cmp("step", got.step);
+  cmp("message", got.message);
+  cmp("location", got.location);
+  if (want["step_index"] && want["step_index"].as<int64_t>() != got.step_index) {
+    absl::StrAppend(&diff, "step_index: want ", want["step_index"].as<int64_t>(), ", got ", got.step_index, "; ");
+  }
+  if (want["approvers"]) {
+    if (want["approvers"].as<std::vector<std::string>>() != got.approvers) absl::StrAppend(&diff, "approvers differ; ");
+  }
+  return diff;
+}
+
+void CheckViolations(const YAML::Node& want, const std::vector<Violation>& got, const char* what) {
+  size_t n = want ? want.size() : 0;
+  std::string listing;
+  for (const auto& v : got) absl::StrAppend(&listing, "\n  ", v.rule, " ", v.step, ": ", v.message);
+  INFO(what << " got:" << listing);
+  REQUIRE(got.size() == n);
+  for (size_t i = 0; i < n; ++i) {
+    std::string diff = DiffViolation(want[i], got[i]);
+    INFO(what << "[" << i << "]: " << diff);
+    CHECK(diff.empty());
+  }
+}
+
+void RunCase(const fs::path& path) {
+  YAML::Node c = YAML::LoadFile(path.string());
+  REQUIRE((c["policy"] || c["policies"]));
+  std::vector<std::shared_ptr<const SourceFile>> sources;
+  if (c["policy"]) sources.push_back(std::make_shared<SourceFile>("policy.gavel", Str(c["policy"])));
+  for (const auto& kv : c["policies"]) {
+    sources.push_back(std::make_shared<SourceFile>(kv.first.as<std::string>(), kv.second.as<std::string>()));
+  }
+  Diagnostics diags;
+  auto policy = CompilePolicy(sources, diags);
+
+  if (c["expect_compile_errors"]) {
+    INFO("diagnostics:\n" << diags.Format());
+    REQUIRE(policy == nullptr);
+    const YAML::Node& want = c["expect_compile_errors"];
+    REQUIRE(diags.size() == want.size());
+    // In source order, as users see them.
+    std::vector<const Diagnostic*> got;
+    for (const auto& d : diags.items()) got.push_back(&d);
+    std::stable_sort(got.begin(), got.end(),
+                     [](const Diagnostic* a, const Diagnostic* b) { return a->location.offset < b->location.offset; });
+    for (size_t i = 0; i < want.size(); ++i) {
+      const Diagnostic& d = *got[i];
+      INFO("error " << i << ": " << d.Format());
+      CHECK(absl::StrCat(d.location.line(), ":", d.location.column()) == Str(want[i]["at"]));
+      CHECK(d.code == Str(want[i]["code"]));
+      CHECK(d.message.find(Str(want[i]["contains"])) != std::string::npos);
+    }
+    return;
+  }
+  INFO("diagnostics:\n" << diags.Format());
+  REQUIRE(policy != nullptr);
+
+  absl::StatusOr<Plan> plan = absl::InvalidArgumentError("the case has no plan");
+  if (c["plan_json"]) {
+    plan = DecodePlanJson(Str(c["plan_json"]));
+  } else if (c["plan"]) {
+    YAML::Emitter out;
+    out << c["plan"];
+    plan = DecodePlanYaml(out.c_str());
+  }
+  if (c["expect_plan_error"]) {
+    INFO("plan status: " << plan.status());
+    REQUIRE(!plan.ok());
+    CHECK(std::string(plan.status().message()).find(Str(c["expect_plan_error"])) != std::string::npos);
+    return;
+  }
+  INFO("plan status: " << plan.status());
+  REQUIRE(plan.ok());
+  Decision d = Evaluate(*policy, *plan);
+  const YAML::Node& want = c["expect"];
+  REQUIRE(want);
+  INFO("decision: " << d.ToJson(path.filename().string()));
+  CHECK(VerdictName(d.verdict) == Str(want["verdict"]));
+  CheckViolations(want["violations"], d.violations, "violations");
+  CheckViolations(want["warnings"], d.warnings, "warnings");
+  size_t nerr = want["errors"] ? want["errors"].size() : 0;
+  REQUIRE(d.errors.size() == nerr);
+  for (size_t i = 0; i < nerr; ++i) {
+    const YAML::Node& e = want["errors"][i];
+    INFO("errors[" << i << "]: " << d.errors[i].rule << " " << d.errors[i].step << ": " << d.errors[i].message);
+    if (e["rule"]) CHECK(d.errors[i].rule == Str(e["rule"]));
+    if (e["step"]) CHECK(d.errors[i].step == Str(e["step"]));
+    if (e["message_contains"]) CHECK(d.errors[i].message.find(Str(e["message_contains"])) != std::string::npos);
+  }
+  if (want["approvers"]) CHECK(d.approvers == want["approvers"].as<std::vector<std::string>>());
+}
+
+TEST_CASE("data-driven cases in tests/cases") {
+  auto files = CaseFiles();
+  REQUIRE(files.size() >= 80);
+  for (const auto& f : files) {
+    DYNAMIC_SECTION(f.filename().string()) { RunCase(f); }
+  }
+}
+
+}  // namespace
+}  // namespace gavel
