@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/builtins.h"
 #include "engine/schema.h"
+#include "engine/suggest.h"
 #include "re2/re2.h"
 
 namespace gavel {
@@ -92,6 +93,18 @@ class Checker {
   }
   void ErrorAt(const Expr& e, const char* code, std::string message) {
     Error(e.offset, code, std::move(message), e.length);
+  }
+  // For errors about a whole expression: from its first byte to its last.
+  void ErrorOnWhole(const Expr& e, const char* code, std::string message) {
+    uint32_t begin = e.offset, end = e.offset + e.length;
+    Extent(e, &begin, &end);
+    Error(begin, code, std::move(message), end - begin);
+  }
+  static void Extent(const Expr& e, uint32_t* begin, uint32_t* end) {
+    *begin = std::min(*begin, e.offset);
+    *end = std::max(*end, e.offset + e.length);
+    if (e.target) Extent(*e.target, begin, end);
+    for (const auto& a : e.args) Extent(*a, begin, end);
   }
 
   void CheckRule(int file, RuleDecl& rule);
@@ -242,7 +255,7 @@ void Checker::CheckAnnotations(RuleDecl& rule) {
 void Checker::ExpectBool(Expr& e, const char* clause) {
   Type t = Check(e);
   if (t.is_error() || t.is_dyn() || t.kind() == TypeKind::kBool) return;
-  ErrorAt(e, codes::kType, absl::StrCat("`", clause, "` needs a bool condition, found ", Backtick(t.ToString())));
+  ErrorOnWhole(e, codes::kType, absl::StrCat("`", clause, "` needs a bool condition, found ", Backtick(t.ToString())));
 }
 
 void Checker::CheckRule(int file, RuleDecl& rule) {
@@ -257,7 +270,7 @@ void Checker::CheckRule(int file, RuleDecl& rule) {
     } else if (range.kind() == TypeKind::kMap) {
       elem = range.key();
     } else if (!range.is_dyn() && !range.is_error()) {
-      ErrorAt(*rule.iter_range, codes::kType,
+      ErrorOnWhole(*rule.iter_range, codes::kType,
               absl::StrCat("`for` needs a list or a map, found ", Backtick(range.ToString())));
     }
     rule.iter_slot = AllocSlots(1);
@@ -457,7 +470,7 @@ Type Checker::CheckCall(Expr& e) {
     for (auto& a : e.args) {
       Type t = Check(*a);
       if (!t.is_dyn() && !t.is_error() && t.kind() != TypeKind::kBool) {
-        ErrorAt(*a, codes::kType,
+        ErrorOnWhole(*a, codes::kType,
                 absl::StrCat("operator `", e.name == ops::kAnd ? "&&" : e.name == ops::kOr ? "||" : "!",
                              "` needs bool operands, found ", Backtick(t.ToString())));
       }
@@ -467,7 +480,7 @@ Type Checker::CheckCall(Expr& e) {
   if (e.name == ops::kConditional && e.args.size() == 3) {
     Type c = Check(*e.args[0]);
     if (!c.is_dyn() && !c.is_error() && c.kind() != TypeKind::kBool) {
-      ErrorAt(*e.args[0], codes::kType, absl::StrCat("the condition of `?:` must be bool, found ", Backtick(c.ToString())));
+      ErrorOnWhole(*e.args[0], codes::kType, absl::StrCat("the condition of `?:` must be bool, found ", Backtick(c.ToString())));
     }
     Type a = Check(*e.args[1]);
     Type b = Check(*e.args[2]);
@@ -501,7 +514,7 @@ Type Checker::CheckCall(Expr& e) {
         args[1].kind() == TypeKind::kNull) {
       return Type::Bool();
     }
-    ErrorAt(e, codes::kType,
+    ErrorOnWhole(e, codes::kType,
             absl::StrCat("cannot compare ", Backtick(args[0].ToString()), " with ", Backtick(args[1].ToString()),
                          " (they are never equal)"));
     return Type::Error();
@@ -541,7 +554,7 @@ Type Checker::CheckCall(Expr& e) {
   if (!arity_seen && other_style) {
     why = receiver ? absl::StrCat(" (call it as `", e.name, "(...)`)") : absl::StrCat(" (call it as `x.", e.name, "(...)`)");
   }
-  ErrorAt(e, codes::kType, absl::StrCat("no overload of ", Backtick(e.name), " takes ", Backtick(shown), why));
+  ErrorOnWhole(e, codes::kType, absl::StrCat("no overload of ", Backtick(e.name), " takes ", Backtick(shown), why));
   return Type::Error();
 }
 
@@ -553,7 +566,7 @@ Type Checker::CheckComprehension(Expr& e) {
   } else if (range.kind() == TypeKind::kMap) {
     elem = range.key();
   } else if (!range.is_dyn() && !range.is_error()) {
-    ErrorAt(*e.target, codes::kType,
+    ErrorOnWhole(*e.target, codes::kType,
             absl::StrCat("macros range over lists and maps, not ", Backtick(range.ToString())));
   }
   // Slots: base (range), base+1 (position), base+2 (the variable), base+3 (accumulator).
@@ -563,7 +576,7 @@ Type Checker::CheckComprehension(Expr& e) {
   auto expect_bool = [&](Expr& p) {
     Type t = Check(p);
     if (!t.is_dyn() && !t.is_error() && t.kind() != TypeKind::kBool) {
-      ErrorAt(p, codes::kType, absl::StrCat("the predicate must be bool, found ", Backtick(t.ToString())));
+      ErrorOnWhole(p, codes::kType, absl::StrCat("the predicate must be bool, found ", Backtick(t.ToString())));
     }
   };
   switch (e.macro) {
@@ -586,33 +599,7 @@ Type Checker::CheckComprehension(Expr& e) {
   return result;
 }
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t prev = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cur = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      prev = cur;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
-
-std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_d = std::max<size_t>(1, std::min<size_t>(2, name.size() / 3));
-  for (const std::string& c : candidates) {
-    if (c == name || c.empty() || c[0] == '_' || c[0] == '@' || c[0] == '!' || c[0] == '-') continue;
-    size_t d = EditDistance(name, c);
-    if (d <= best_d && (best.empty() || d < EditDistance(name, best))) best = c;
-  }
-  return best;
-}
 
 bool IsSeverity(std::string_view s) {
   return s == "info" || s == "low" || s == "medium" || s == "high" || s == "critical";

@@ -46,9 +46,6 @@ bool CheckPolicySet(PolicySet& set, Diagnostics& diags);
 // globals (plan, context, agent). Used by tests and tools.
 bool CheckExpression(Expr& expr, const SourceFile& source, Diagnostics& diags);
 
-// The closest candidate within a small edit distance, or "".
-std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates);
-
 // Known annotation names and severity levels.
 bool IsSeverity(std::string_view s);
 

@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/lexer.h"
+#include "engine/suggest.h"
 
 namespace gavel {
 namespace {
@@ -58,20 +59,6 @@ bool IsEffectWord(std::string_view w) {
 
 bool IsClauseWord(std::string_view w) {
   return w == "for" || w == "let" || w == "when" || w == "unless" || w == "message";
-}
-
-int EditDistance(std::string_view a, std::string_view b) {
-  std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = static_cast<int>(j);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = static_cast<int>(i);
-    for (size_t j = 1; j <= b.size(); ++j) {
-      int sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 class Parser {
@@ -451,16 +438,9 @@ Type Parser::ParseType() {
   for (const auto& [alias, real] : kAliases) {
     if (alias == n) best = real;
   }
-  if (best.empty()) {
-    int best_d = 3;
-    for (auto cand : kNames) {
-      int d = EditDistance(n, cand);
-      if (d < best_d && d <= static_cast<int>(std::max<size_t>(1, n.size() / 3))) {
-        best_d = d;
-        best = cand;
-      }
-    }
-  }
+  std::string suggestion;
+  if (best.empty()) suggestion = DidYouMean(n, std::vector<std::string>(std::begin(kNames), std::end(kNames)));
+  if (!suggestion.empty()) best = suggestion;
   std::string msg = absl::StrCat("unknown type `", n, "`");
   if (!best.empty()) absl::StrAppend(&msg, "; did you mean `", AV(best), "`?");
   Report(t.offset, t.length, std::move(msg), codes::kType);
@@ -602,6 +582,16 @@ void Parser::ParseRuleBody(RuleDecl* r) {
       return;
     }
     Clause c = ClassifyClause(t);
+    if (c == Clause::kNone && stage < 0 && t.kind == TokenKind::kIdent && !AtTopLevelStart()) {
+      // A word where the effect belongs: most likely a misspelt effect.
+      Report(t, absl::StrCat("unknown effect `", t.text,
+                             "`: a rule starts with `deny`, `warn`, `permit` or `require_approval`"));
+      stage = 0;
+      latest = Clause::kEffect;
+      seen[static_cast<int>(Clause::kEffect)] = true;
+      if (!SyncInRule(start)) return;
+      continue;
+    }
     if (c == Clause::kNone) {
       std::string msg = absl::StrCat("expected `}` to close rule `", r->name, "`, found ",
                                      Describe(t));

@@ -62,7 +62,8 @@ std::string Diagnostic::Format() const {
 }
 
 void Diagnostics::Add(Location loc, std::string code, std::string message, uint32_t length) {
-  items_.push_back(Diagnostic{loc, std::move(code), std::move(message), length == 0 ? 1 : length});
+  std::shared_ptr<const SourceFile> owner = loc.file ? loc.file->weak_from_this().lock() : nullptr;
+  items_.push_back(Diagnostic{loc, std::move(code), std::move(message), length == 0 ? 1 : length, std::move(owner)});
 }
 
 std::string Diagnostics::Format() const {

@@ -12,7 +12,7 @@
 namespace gavel {
 
 // One policy file, kept alive for as long as anything points into it.
-class SourceFile {
+class SourceFile : public std::enable_shared_from_this<SourceFile> {
  public:
   SourceFile(std::string name, std::string text);
 
@@ -62,6 +62,9 @@ struct Diagnostic {
   std::string code;     // one of codes::*
   std::string message;  // lower case, no final period, user input in backticks
   uint32_t length = 1;  // how many bytes the caret underlines
+  // Keeps `location.file` alive as long as the diagnostic (when the file is
+  // owned by a shared_ptr), so diagnostics outlive a failed compilation.
+  std::shared_ptr<const SourceFile> keep_alive;
 
   // "file:line:col: error[code]: message\n  <source line>\n  ^~~~\n"
   std::string Format() const;

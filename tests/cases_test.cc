@@ -17,13 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::vector<fs::path> CaseFiles() {
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(fs::path(GAVEL_SOURCE_DIR) / "tests" / "cases")) {
