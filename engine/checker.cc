@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/builtins.h"
+#include "engine/builtins_net.h"
 #include "engine/schema.h"
 #include "engine/suggest.h"
 #include "re2/re2.h"
@@ -108,6 +109,7 @@ class Checker {
   }
 
   void CheckRule(int file, RuleDecl& rule);
+  bool CheckLiteralArguments(const Expr& call);
   void CheckAnnotations(RuleDecl& rule);
   void ExpectBool(Expr& e, const char* clause);
 
@@ -231,6 +233,30 @@ void Checker::Run() {
 bool IsPlanSteps(const Expr& e) {
   return e.kind == ExprKind::kSelect && e.name == "steps" && e.target && e.target->kind == ExprKind::kIdent &&
          e.target->name == "plan" && e.target->ref == RefKind::kGlobal;
+}
+
+// CIDR and glob literals are validated now: a typo is a compile error, not
+// a rule that fails on every plan.
+bool Checker::CheckLiteralArguments(const Expr& call) {
+  if (call.args.empty() || (call.name != "in_cidr" && call.name != "glob")) return true;
+  const Expr& arg = *call.args[0];
+  std::vector<const Expr*> literals;
+  if (arg.kind == ExprKind::kLiteral) literals.push_back(&arg);
+  if (arg.kind == ExprKind::kList) {
+    for (const auto& a : arg.args) {
+      if (a->kind == ExprKind::kLiteral) literals.push_back(a.get());
+    }
+  }
+  bool ok = true;
+  for (const Expr* lit : literals) {
+    if (!lit->literal.is_string()) continue;
+    absl::Status status = call.name == "glob" ? ValidateGlob(lit->literal.str()) : ParseCidr(lit->literal.str()).status();
+    if (!status.ok()) {
+      ErrorAt(*lit, codes::kInvalidLiteral, std::string(status.message()));
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 void Checker::CheckAnnotations(RuleDecl& rule) {
@@ -528,6 +554,7 @@ Type Checker::CheckCall(Expr& e) {
     bool ok = true;
     for (size_t i = 0; i < args.size() && ok; ++i) ok = Unify(o.params[i], args[i], b);
     if (ok) {
+      if (!CheckLiteralArguments(e)) return Type::Error();
       // A constant regex is compiled now, so a bad one is a compile error.
       if (e.name == "matches") {
         const Expr* pattern = e.args.empty() ? nullptr : e.args.back().get();
