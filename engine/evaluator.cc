@@ -38,16 +38,18 @@ class RuleRunner {
       return;
     }
     Value range = RunChunk(ctx_, rule.range_chunk, frame_);
-    std::vector<Value> elems;
-    if (range.is_list()) {
-      elems = range.list().elems;
-    } else if (range.is_map()) {
-      for (const auto& kv : range.map().entries) elems.push_back(kv.first);
-    } else {
+    if (range.is_map()) {
+      // A rule over a map ranges over its keys, as CEL's macros do.
+      std::vector<Value> keys;
+      for (const auto& kv : range.map().entries) keys.push_back(kv.first);
+      range = Value::List(std::move(keys));
+    }
+    if (!range.is_list()) {
       Error(rule, StepRef{}, range.is_error() ? range.error_message()
                                              : absl::StrCat("`for` needs a list, got ", KindName(range.kind())));
       return;
     }
+    const std::vector<Value>& elems = range.list().elems;
     for (const Value& elem : elems) {
       for (const auto& [slot, chunk] : rule.lets) frame_.let_ready[slot] = 0;
       frame_.slots[rule.iter_slot] = elem;

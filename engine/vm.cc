@@ -3,6 +3,7 @@
 // chunk's error result is reported by the evaluator for its rule and step.
 #include "engine/vm.h"
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "engine/builtins.h"
 #include "engine/operators.h"
@@ -67,8 +68,8 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
   const Program& prog = *ctx.program;
   const Chunk& chunk = prog.chunks[chunk_index];
   const Instr* code = chunk.code.data();
-  std::vector<Value> stack;
-  stack.reserve(16);
+  // Most chunks need a handful of slots: keep them off the heap.
+  absl::InlinedVector<Value, 16> stack;
   Value* L = frame.slots.data();
   const BuiltinTable& builtins = BuiltinTable::Get();
 
