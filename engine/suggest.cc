@@ -22,7 +22,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 
 std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates) {
   std::string best;
-  size_t best_d = name.size() <= 3 ? 1 : 2;
+  if (name.size() <= 2) return "";  // every short name is close to every other
+  size_t best_d = name.size() <= 5 ? 1 : 2;
   for (const std::string& c : candidates) {
     if (c == name || c.empty() || c[0] == '_' || c[0] == '@' || c[0] == '!' || c[0] == '-') continue;
     size_t d = EditDistance(name, c);

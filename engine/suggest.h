@@ -13,8 +13,9 @@ namespace gavel {
 // Edit distance counting a swap of two neighbours as one edit (`stpe`).
 size_t EditDistance(std::string_view a, std::string_view b);
 
-// The closest candidate within 1 edit (names of up to 3 characters) or 2
-// edits (longer names), or "" if none is that close. Operator names
+// The closest candidate within 1 edit (names of 3 to 5 characters) or 2
+// edits (longer names), or "" if none is that close (or the name has fewer
+// than 3 characters). Operator names
 // (`_+_`, `@in`, ...) are never suggested.
 std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates);
 
