@@ -48,7 +48,11 @@ inline constexpr const char* kIn = "@in";
 inline constexpr const char* kIndex = "_[_]";
 }  // namespace ops
 
-enum class MacroKind : uint8_t { kAll, kExists, kExistsOne, kMap, kFilter };
+enum class MacroKind : uint8_t {
+  kAll, kExists, kExistsOne, kMap, kFilter,
+  kTransformList,  // l.transformList(i, v, [filter,] f): a list
+  kTransformMap,   // m.transformMap(k, v, [filter,] f): a map from the same keys
+};
 
 // What a name refers to, filled in by the checker.
 enum class RefKind : uint8_t {
@@ -59,6 +63,8 @@ enum class RefKind : uint8_t {
   kParam,      // a package param: ref_index = index in the policy's params
   kPackageLet, // a package-level let: ref_index = index in the policy's lets
   kTypeName,   // `int`, `string`, ...: a type value
+  kVariable,   // a declared variable of a standalone expression: ref_index = index
+               // in its ExpressionEnv (an Ident, or a Select chain naming `a.b.c`)
 };
 
 enum GlobalVar : int { kGlobalPlan = 0, kGlobalContext = 1, kGlobalAgent = 2, kNumGlobals = 3 };
@@ -77,12 +83,16 @@ struct Expr {
   MacroKind macro = MacroKind::kAll;  // kComprehension
   std::string iter_var;      // kComprehension
   uint32_t iter_var_offset = 0;
+  // Two-variable comprehensions (`all(i, v, p)`, transformList, ...):
+  // iter_var is the index (list) or key (map), iter_var2 the element or value.
+  std::string iter_var2;
+  uint32_t iter_var2_offset = 0;
 
   // Checker annotations.
   Type type;
   RefKind ref = RefKind::kUnresolved;
   int ref_index = -1;  // see RefKind; kSelect on a message: field index; kCall: function id
-  int iter_slot = -1;  // kComprehension: the slot of iter_var
+  int iter_slot = -1;  // kComprehension: first of its slots (4, or 6 with iter_var2)
 };
 
 using ExprPtr = std::unique_ptr<Expr>;

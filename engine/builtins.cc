@@ -218,6 +218,11 @@ BuiltinTable::BuiltinTable() {
       "s.trim(): s without leading and trailing Unicode white space");
   add("join", {R("list_join", {kStrings()}, kString()), R("list_join_string", {kStrings(), kString()}, kString())},
       &FnJoin, "l.join([sep]): the strings of l concatenated, with sep between them");
+  add("format", {R("string_format", {kString(), Type::List(Type::Dyn())}, kString())}, &FnFormat,
+      "s.format(args): s with its clauses (%s, %d, %f, %e, %b, %o, %x, %X, %.Nf; %% for %) replaced by the "
+      "elements of the list args, in order");
+  add("strings.quote", {G("strings_quote", {kString()}, kString())}, &FnQuote,
+      "strings.quote(s): s as a double-quoted string literal, with escapes");
 
   // --- Conversions ---------------------------------------------------------
   add("int",
@@ -244,7 +249,7 @@ BuiltinTable::BuiltinTable() {
   add("bool", {G("bool_to_bool", {kBool()}, kBool()), G("string_to_bool", {kString()}, kBool())}, &FnBool,
       "bool(x): a bool from \"true\"/\"false\" (also \"t\", \"f\", \"1\", \"0\", \"TRUE\", \"True\", ...)");
   add("dyn", {G("to_dyn", {kA()}, Type::Dyn())}, &FnDyn, "dyn(x): x, with its static type erased");
-  add("type", {G("type", {kA()}, Type::TypeType())}, &FnType,
+  add("type", {G("type", {kA()}, Type::TypeOf(kA()))}, &FnType,
       "type(x): the type of x as a value: int, string, list, map, google.protobuf.Timestamp, gavel.v1.Step, ...");
   add("timestamp",
       {G("string_to_timestamp", {kString()}, kTimestamp()), G("timestamp_to_timestamp", {kTimestamp()}, kTimestamp()),

@@ -73,6 +73,8 @@ Value FnSplit(const Value* args, size_t argc);
 Value FnSubstring(const Value* args, size_t argc);
 Value FnTrim(const Value* args, size_t argc);
 Value FnJoin(const Value* args, size_t argc);
+Value FnFormat(const Value* args, size_t argc);  // builtins_format.cc
+Value FnQuote(const Value* args, size_t argc);
 
 // builtins_conversions.cc
 Value FnInt(const Value* args, size_t argc);

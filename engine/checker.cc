@@ -25,6 +25,23 @@ struct Binding {
 const char* const kTypeNames[] = {"bool", "int", "uint", "double", "string", "bytes", "list",
                                   "map", "null_type", "type", "dyn"};
 
+// The type a type name denotes: `int` is type(int), `list` type(list(dyn)).
+Type TypeNamed(std::string_view name) {
+  if (name == "bool") return Type::Bool();
+  if (name == "int") return Type::Int();
+  if (name == "uint") return Type::Uint();
+  if (name == "double") return Type::Double();
+  if (name == "string") return Type::String();
+  if (name == "bytes") return Type::Bytes();
+  if (name == "list") return Type::List(Type::Dyn());
+  if (name == "map") return Type::Map(Type::Dyn(), Type::Dyn());
+  if (name == "null_type") return Type::Null();
+  if (name == "type") return Type::TypeType();
+  if (name == "google.protobuf.Timestamp") return Type::Timestamp();
+  if (name == "google.protobuf.Duration") return Type::Duration();
+  return Type::Dyn();
+}
+
 bool IsNumeric(const Type& t) {
   return t.kind() == TypeKind::kInt || t.kind() == TypeKind::kUint || t.kind() == TypeKind::kDouble;
 }
@@ -65,6 +82,7 @@ Type Substitute(const Type& t, const Bindings& b) {
     }
     case TypeKind::kList: return Type::List(Substitute(t.elem(), b));
     case TypeKind::kMap: return Type::Map(Substitute(t.key(), b), Substitute(t.value(), b));
+    case TypeKind::kType: return t.type_param() ? Type::TypeOf(Substitute(*t.type_param(), b)) : t;
     default: return t;
   }
 }
@@ -78,13 +96,33 @@ Type Join(const Type& a, const Type& b) {
   return Type::Dyn();
 }
 
+// `a.b.c` as a dotted name, if `e` is a chain of field selections on an
+// identifier (not inside has()); `root` is that identifier.
+bool QualifiedName(const Expr& e, std::string* out, const Expr** root) {
+  if (e.kind == ExprKind::kIdent) {
+    *out = e.name;
+    *root = &e;
+    return true;
+  }
+  if (e.kind != ExprKind::kSelect || e.test_only || !e.target) return false;
+  if (!QualifiedName(*e.target, out, root)) return false;
+  *out = absl::StrCat(*out, ".", e.name);
+  return true;
+}
+
+// Type names that are written qualified.
+bool IsQualifiedTypeName(std::string_view name) {
+  return name == "google.protobuf.Timestamp" || name == "google.protobuf.Duration";
+}
+
 class Checker {
  public:
   Checker(PolicySet& set, Diagnostics& diags) : set_(set), diags_(diags) {}
 
   void Run();
-  Type CheckStandalone(Expr& e, const SourceFile& source) {
+  Type CheckStandalone(Expr& e, const SourceFile& source, const ExpressionEnv* env = nullptr) {
     source_ = &source;
+    env_ = env;
     return Check(e);
   }
 
@@ -126,6 +164,14 @@ class Checker {
     return s;
   }
   std::vector<std::string> VisibleNames() const;
+  // The index of the declared variable `name` names in the container, or -1.
+  int LookupVariable(std::string_view name) const;
+  bool IsLocal(std::string_view name) const {
+    for (const Binding& b : scope_) {
+      if (b.name == name) return true;
+    }
+    return false;
+  }
 
   PolicySet& set_;
   Diagnostics& diags_;
@@ -133,6 +179,7 @@ class Checker {
   int package_ = -1;
   std::vector<Binding> scope_;    // innermost last
   int visible_lets_ = 0;          // package lets declared so far (no forward use)
+  const ExpressionEnv* env_ = nullptr;  // standalone expressions: declared variables
   int next_slot_ = 0;
   int max_slot_ = 0;
 };
@@ -341,6 +388,25 @@ std::vector<std::string> Checker::VisibleNames() const {
   return names;
 }
 
+int Checker::LookupVariable(std::string_view name) const {
+  if (env_ == nullptr || env_->variables.empty() || name.empty()) return -1;
+  auto find = [&](std::string_view qualified) {
+    for (size_t i = 0; i < env_->variables.size(); ++i) {
+      if (env_->variables[i].first == qualified) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  if (name[0] == '.') return find(name.substr(1));
+  std::string container = env_->container;
+  while (!container.empty()) {
+    int i = find(absl::StrCat(container, ".", std::string(name)));
+    if (i >= 0) return i;
+    size_t dot = container.rfind('.');
+    container = dot == std::string::npos ? "" : container.substr(0, dot);
+  }
+  return find(name);
+}
+
 Type Checker::Check(Expr& e) {
   Type t;
   switch (e.kind) {
@@ -403,6 +469,11 @@ Type Checker::CheckIdent(Expr& e) {
       return it->type;
     }
   }
+  if (int v = LookupVariable(e.name); v >= 0) {
+    e.ref = RefKind::kVariable;
+    e.ref_index = v;
+    return env_->variables[v].second;
+  }
   const Schema& schema = Schema::Get();
   if (e.name == "plan") {
     e.ref = RefKind::kGlobal;
@@ -443,8 +514,12 @@ Type Checker::CheckIdent(Expr& e) {
   for (const char* tn : kTypeNames) {
     if (e.name == tn) {
       e.ref = RefKind::kTypeName;
-      return Type::TypeType();
+      return Type::TypeOf(TypeNamed(tn));
     }
+  }
+  if (IsQualifiedTypeName(e.name)) {
+    e.ref = RefKind::kTypeName;
+    return Type::TypeOf(TypeNamed(e.name));
   }
   std::string hint = DidYouMean(e.name, VisibleNames());
   ErrorAt(e, codes::kUnknownName,
@@ -454,6 +529,24 @@ Type Checker::CheckIdent(Expr& e) {
 }
 
 Type Checker::CheckSelect(Expr& e) {
+  // `a.b.c` may name a declared variable (the longest name wins; `a.b` is
+  // tried when checking the operand).
+  std::string qualified;
+  const Expr* root = nullptr;
+  if (!e.test_only && QualifiedName(e, &qualified, &root) && !IsLocal(root->name)) {
+    if (int v = LookupVariable(qualified); v >= 0) {
+      e.ref = RefKind::kVariable;
+      e.ref_index = v;
+      return env_->variables[v].second;
+    }
+    // `google.protobuf.Timestamp`: a type name, unless its root is a name in scope.
+    if (IsQualifiedTypeName(qualified) && LookupVariable(root->name) < 0) {
+      e.kind = ExprKind::kIdent;
+      e.name = qualified;
+      e.target.reset();
+      return CheckIdent(e);
+    }
+  }
   Type operand = Check(*e.target);
   Type result;
   switch (operand.kind()) {
@@ -513,15 +606,29 @@ Type Checker::CheckCall(Expr& e) {
     return Join(a, b);
   }
 
+  // `strings.quote(s)`: a function with a qualified name, not a method.
+  if (e.target) {
+    std::string qualified;
+    const Expr* root = nullptr;
+    if (QualifiedName(*e.target, &qualified, &root) && !IsLocal(root->name) && LookupVariable(qualified) < 0 &&
+        LookupVariable(root->name) < 0) {
+      std::string fn = absl::StrCat(qualified, ".", e.name);
+      if (BuiltinTable::Get().Find(fn) >= 0) {
+        e.name = fn;
+        e.target.reset();
+      }
+    }
+  }
   std::vector<Type> args;
   if (e.target) args.push_back(Check(*e.target));
   for (auto& a : e.args) args.push_back(Check(*a));
+  const BuiltinTable& table = BuiltinTable::Get();
+  int id = table.Find(e.name);
+  e.ref_index = id;
   for (const Type& t : args) {
     if (t.is_error()) return Type::Error();  // already reported
   }
 
-  const BuiltinTable& table = BuiltinTable::Get();
-  int id = table.Find(e.name);
   if (id < 0) {
     std::string hint = DidYouMean(e.name, table.Names());
     ErrorAt(e, codes::kUnknownFunction,
@@ -536,6 +643,7 @@ Type Checker::CheckCall(Expr& e) {
   // Equality compares any two values of related types (numbers across kinds).
   if ((e.name == ops::kEq || e.name == ops::kNe) && args.size() == 2) {
     if (args[0].IsAssignableFrom(args[1]) || args[1].IsAssignableFrom(args[0]) ||
+        (args[0].kind() == TypeKind::kType && args[1].kind() == TypeKind::kType) ||
         (IsNumeric(args[0]) && IsNumeric(args[1])) || args[0].kind() == TypeKind::kNull ||
         args[1].kind() == TypeKind::kNull) {
       return Type::Bool();
@@ -587,18 +695,24 @@ Type Checker::CheckCall(Expr& e) {
 
 Type Checker::CheckComprehension(Expr& e) {
   Type range = Check(*e.target);
-  Type elem = Type::Dyn();
+  const bool two_vars = !e.iter_var2.empty();
+  Type elem = Type::Dyn();   // the (first) variable
+  Type elem2 = Type::Dyn();  // the second variable
   if (range.kind() == TypeKind::kList) {
-    elem = range.elem();
+    elem = two_vars ? Type::Int() : range.elem();
+    elem2 = range.elem();
   } else if (range.kind() == TypeKind::kMap) {
     elem = range.key();
+    elem2 = range.value();
   } else if (!range.is_dyn() && !range.is_error()) {
     ErrorOnWhole(*e.target, codes::kType,
             absl::StrCat("macros range over lists and maps, not ", Backtick(range.ToString())));
   }
-  // Slots: base (range), base+1 (position), base+2 (the variable), base+3 (accumulator).
-  e.iter_slot = AllocSlots(4);
+  // Slots: base (range), base+1 (position), base+2 (the variable), base+3
+  // (accumulator); with two variables also base+4 (the second), base+5.
+  e.iter_slot = AllocSlots(two_vars ? 6 : 4);
   scope_.push_back({e.iter_var, RefKind::kLocal, e.iter_slot + 2, elem});
+  if (two_vars) scope_.push_back({e.iter_var2, RefKind::kLocal, e.iter_slot + 4, elem2});
   Type result;
   auto expect_bool = [&](Expr& p) {
     Type t = Check(p);
@@ -618,11 +732,17 @@ Type Checker::CheckComprehension(Expr& e) {
       result = Type::List(elem);
       break;
     case MacroKind::kMap:
+    case MacroKind::kTransformList:
       if (e.args.size() > 1) expect_bool(*e.args[1]);
       result = Type::List(Check(*e.args[0]));
       break;
+    case MacroKind::kTransformMap:
+      if (e.args.size() > 1) expect_bool(*e.args[1]);
+      result = Type::Map(elem, Check(*e.args[0]));
+      break;
   }
   scope_.pop_back();
+  if (two_vars) scope_.pop_back();
   return result;
 }
 
@@ -642,6 +762,18 @@ bool CheckExpression(Expr& expr, const SourceFile& source, Diagnostics& diags) {
   size_t before = diags.size();
   PolicySet empty;
   Checker(empty, diags).CheckStandalone(expr, source);
+  return diags.size() == before;
+}
+
+bool CheckExpression(Expr& expr, const SourceFile& source, Diagnostics& diags, const ExpressionEnv& env) {
+  PolicySet empty;
+  if (env.defer_type_errors) {
+    Diagnostics ignored;  // what is wrong fails at run time instead
+    Checker(empty, ignored).CheckStandalone(expr, source, &env);
+    return true;
+  }
+  size_t before = diags.size();
+  Checker(empty, diags).CheckStandalone(expr, source, &env);
   return diags.size() == before;
 }
 

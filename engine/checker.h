@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/ast.h"
@@ -45,6 +46,22 @@ bool CheckPolicySet(PolicySet& set, Diagnostics& diags);
 // Type-checks a standalone expression with no plan in scope beyond the
 // globals (plan, context, agent). Used by tests and tools.
 bool CheckExpression(Expr& expr, const SourceFile& source, Diagnostics& diags);
+
+// What a standalone expression may refer to besides the globals.
+struct ExpressionEnv {
+  // Declared variables, by qualified name ("x", "a.b.c"). A name that
+  // resolves to one gets RefKind::kVariable with its index here.
+  std::vector<std::pair<std::string, Type>> variables;
+  // The namespace names resolve in, as CEL says: in container "a.b", the
+  // name `x` is looked up as `a.b.x`, then `a.x`, then `x`; `.x` only as `x`.
+  std::string container;
+  // Unchecked evaluation: unknown names and functions and overload
+  // mismatches are not compile errors but fail at run time (the checker
+  // still resolves what it can). Syntax errors are still reported.
+  bool defer_type_errors = false;
+};
+
+bool CheckExpression(Expr& expr, const SourceFile& source, Diagnostics& diags, const ExpressionEnv& env);
 
 // Known annotation names and severity levels.
 bool IsSeverity(std::string_view s);

@@ -135,11 +135,16 @@ void Compiler::Emit(const Expr& e) {
           Add(Op::LOAD_PKG_LET, e.ref_index, program_.package_lets[e.ref_index], e.offset);
           return;
         case RefKind::kTypeName: Add(Op::CONST, Const(Value::TypeValue(e.name)), 0, e.offset); return;
+        case RefKind::kVariable: Add(Op::LOAD_VAR, e.ref_index, 0, e.offset); return;
         case RefKind::kUnresolved: break;
       }
       Add(Op::CONST, Const(Value::Error(absl::StrCat("unresolved name `", e.name, "`"))), 0, e.offset);
       return;
     case ExprKind::kSelect:
+      if (e.ref == RefKind::kVariable) {  // a qualified variable name `a.b.c`
+        Add(Op::LOAD_VAR, e.ref_index, 0, e.offset);
+        return;
+      }
       Emit(*e.target);
       if (e.test_only) {
         Add(Op::HAS, NameConst(e.name), 0, e.offset);
@@ -213,6 +218,10 @@ void Compiler::EmitCall(const Expr& e) {
       return;
     }
   }
+  if (e.ref_index < 0) {  // only in unchecked expressions: fails when evaluated
+    Add(Op::CONST, Const(Value::Error(absl::StrCat("unbound function: ", n))), 0, e.offset);
+    return;
+  }
   int argc = 0;
   if (e.target) {
     Emit(*e.target);
@@ -228,18 +237,21 @@ void Compiler::EmitCall(const Expr& e) {
 void Compiler::EmitComprehension(const Expr& e) {
   const int s = e.iter_slot;
   const int acc = s + 3;
+  const bool two_vars = !e.iter_var2.empty();
   Emit(*e.target);
-  int init = Add(Op::ITER_INIT, s, 0, e.offset);
+  int init = Add(two_vars ? Op::ITER_INIT2 : Op::ITER_INIT, s, 0, e.offset);
   switch (e.macro) {
     case MacroKind::kAll: Add(Op::CONST, Const(Value::Bool(true)), 0, e.offset); break;
     case MacroKind::kExists: Add(Op::CONST, Const(Value::Bool(false)), 0, e.offset); break;
     case MacroKind::kExistsOne: Add(Op::CONST, Const(Value::Int(0)), 0, e.offset); break;
     case MacroKind::kMap:
+    case MacroKind::kTransformList:
     case MacroKind::kFilter: Add(Op::LIST, 0, 0, e.offset); break;
+    case MacroKind::kTransformMap: Add(Op::MAP, 0, 0, e.offset); break;
   }
   Add(Op::STORE_LOCAL, acc, 0, e.offset);
   int loop = Here();
-  int next = Add(Op::ITER_NEXT, s, 0, e.offset);
+  int next = Add(two_vars ? Op::ITER_NEXT2 : Op::ITER_NEXT, s, 0, e.offset);
   std::vector<int> to_done;
   auto jump_back = [&] { Add(Op::JUMP, loop - (Here() + 1), 0, e.offset); };
   switch (e.macro) {
@@ -262,13 +274,15 @@ void Compiler::EmitComprehension(const Expr& e) {
       jump_back();
       break;
     case MacroKind::kMap:
+    case MacroKind::kTransformList:
+    case MacroKind::kTransformMap:
       if (e.args.size() > 1) {
         Emit(*e.args[1]);
         to_done.push_back(Add(Op::TEST_FILTER, acc, 0, e.offset));
         jump_back();
       }
       Emit(*e.args[0]);
-      to_done.push_back(Add(Op::ACC_APPEND, acc, 0, e.offset));
+      to_done.push_back(Add(e.macro == MacroKind::kTransformMap ? Op::ACC_PUT : Op::ACC_APPEND, acc, 0, e.offset));
       jump_back();
       break;
   }
@@ -284,7 +298,7 @@ void Compiler::EmitComprehension(const Expr& e) {
 
 // Locals an expression outside any rule needs: its comprehensions' slots.
 int SlotsOf(const Expr& e) {
-  int slots = e.kind == ExprKind::kComprehension ? e.iter_slot + 4 : 0;
+  int slots = e.kind == ExprKind::kComprehension ? e.iter_slot + (e.iter_var2.empty() ? 4 : 6) : 0;
   if (e.target) slots = std::max(slots, SlotsOf(*e.target));
   for (const auto& a : e.args) slots = std::max(slots, SlotsOf(*a));
   return slots;

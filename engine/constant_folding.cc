@@ -40,6 +40,7 @@ bool FoldConstant(const Expr& e, const std::vector<Value>& params, Value* out) {
       for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
         Value k, v;
         if (!FoldConstant(*e.args[i], params, &k) || !FoldConstant(*e.args[i + 1], params, &v)) return false;
+        if (!k.is_bool() && !k.is_int() && !k.is_uint() && !k.is_string()) return false;  // a runtime error
         for (const auto& [ek, ev] : entries) {
           if (ValuesEqual(ek, k)) return false;  // duplicate key: a runtime error
         }
@@ -49,6 +50,7 @@ bool FoldConstant(const Expr& e, const std::vector<Value>& params, Value* out) {
       return true;
     }
     case ExprKind::kSelect: {
+      if (e.ref == RefKind::kVariable) return false;  // a qualified variable name
       Value operand;
       if (!FoldConstant(*e.target, params, &operand)) return false;
       Value r = e.test_only ? OpHas(operand, e.name) : OpSelect(operand, e.name);

@@ -216,6 +216,21 @@ class LexerImpl {
       case '!': return n1 == '=' ? op(TokenKind::kNe, 2) : op(TokenKind::kBang, 1);
       case '<': return n1 == '=' ? op(TokenKind::kLe, 2) : op(TokenKind::kLt, 1);
       case '>': return n1 == '=' ? op(TokenKind::kGe, 2) : op(TokenKind::kGt, 1);
+      case '`': {
+        // A quoted field name: `content-type`, `foo.txt` (CEL 0.x: letters,
+        // digits, `_`, `.`, `-`, `/` and spaces).
+        uint32_t start = pos_ + 1, p = start;
+        while (p < end_ && src_[p] != '`' && src_[p] != '\n') ++p;
+        if (p >= end_ || src_[p] != '`' || p == start) {
+          Error(pos_, "unterminated or empty quoted identifier");
+          return op(TokenKind::kError, 1);
+        }
+        tok.kind = TokenKind::kIdent;
+        tok.text = std::string(src_.data() + start, p - start);
+        tok.quoted = true;
+        pos_ = p + 1;
+        return;
+      }
       case '&':
         if (n1 == '&') return op(TokenKind::kAndAnd, 2);
         Error(pos_, "unexpected character `&`; did you mean `&&`?");

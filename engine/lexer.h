@@ -74,6 +74,7 @@ struct Token {
 
   // kIdent: the name. kString: the decoded UTF-8 text. kBytes: the raw bytes.
   std::string text;
+  bool quoted = false;      // kIdent written in backticks: `content-type` (a field name only)
   int64_t int_value = 0;    // kInt
   uint64_t uint_value = 0;  // kUint
   double double_value = 0;  // kDouble

@@ -1044,6 +1044,7 @@ ExprPtr Parser::ParseMember() {
       }
       Next();
       if (At(TokenKind::kLParen)) {
+        if (name.quoted) Fail(name, "a quoted identifier cannot name a function");
         uint32_t end = 0;
         std::vector<ExprPtr> args = ParseArgs(&end);
         e = MakeMethodCall(std::move(e), name, std::move(args), end);
@@ -1161,6 +1162,7 @@ ExprPtr Parser::ParsePrimary() {
         }
       }
       const Token& id = Peek();
+      if (id.quoted) Fail(id, "a quoted identifier can only be a field name: `x.`a-b``");
       if (IsReservedWord(id.text)) Fail(id, absl::StrCat("reserved identifier `", id.text, "`"));
       if (first == &id) {
         bool clause = in_rule_ && IsClauseWord(id.text);
@@ -1246,18 +1248,24 @@ ExprPtr Parser::MakeMethodCall(ExprPtr target, const Token& name_tok, std::vecto
                                uint32_t end) {
   const std::string& n = name_tok.text;
   bool macro = false;
+  bool two_vars = false;
   MacroKind kind = MacroKind::kAll;
-  if (args.size() == 2 && (n == "all" || n == "exists" || n == "exists_one" || n == "filter" ||
-                           n == "map")) {
+  const bool quantifier = n == "all" || n == "exists" || n == "exists_one" || n == "existsOne";
+  auto quantifier_kind = [&] {
+    return n == "all" ? MacroKind::kAll : n == "exists" ? MacroKind::kExists : MacroKind::kExistsOne;
+  };
+  if (args.size() == 2 && (quantifier || n == "filter" || n == "map")) {
     macro = true;
-    kind = n == "all"      ? MacroKind::kAll
-           : n == "exists" ? MacroKind::kExists
-           : n == "filter" ? MacroKind::kFilter
-           : n == "map"    ? MacroKind::kMap
-                           : MacroKind::kExistsOne;
+    kind = n == "filter" ? MacroKind::kFilter : n == "map" ? MacroKind::kMap : quantifier_kind();
   } else if (args.size() == 3 && n == "map") {
     macro = true;
     kind = MacroKind::kMap;
+  } else if (args.size() == 3 && quantifier) {
+    macro = two_vars = true;
+    kind = quantifier_kind();
+  } else if ((args.size() == 3 || args.size() == 4) && (n == "transformList" || n == "transformMap")) {
+    macro = two_vars = true;
+    kind = n == "transformList" ? MacroKind::kTransformList : MacroKind::kTransformMap;
   }
   uint32_t offset = name_tok.offset;
   if (!macro) {
@@ -1267,22 +1275,33 @@ ExprPtr Parser::MakeMethodCall(ExprPtr target, const Token& name_tok, std::vecto
     e->args = std::move(args);
     return e;
   }
-  const Expr& var = *args[0];
-  if (var.kind != ExprKind::kIdent || var.name.empty() || var.name[0] == '.') {
-    FailAt(var.offset, var.length,
-           absl::StrCat("the first argument of `", n,
-                        "` must be a simple identifier (the iteration variable)"));
+  const int num_vars = two_vars ? 2 : 1;
+  for (int i = 0; i < num_vars; ++i) {
+    const Expr& var = *args[i];
+    if (var.kind != ExprKind::kIdent || var.name.empty() || var.name[0] == '.') {
+      FailAt(var.offset, var.length,
+             absl::StrCat(i == 0 ? "the first" : "the second", " argument of `", n,
+                          "` must be a simple identifier (", two_vars ? "an" : "the", " iteration variable)"));
+    }
+  }
+  if (two_vars && args[0]->name == args[1]->name) {
+    FailAt(args[1]->offset, args[1]->length, absl::StrCat("the two variables of `", n, "` must differ"));
   }
   auto e = NewExpr(ExprKind::kComprehension, offset, end - offset);
   e->macro = kind;
-  e->iter_var = var.name;
-  e->iter_var_offset = var.offset;
+  e->iter_var = args[0]->name;
+  e->iter_var_offset = args[0]->offset;
+  if (two_vars) {
+    e->iter_var2 = args[1]->name;
+    e->iter_var2_offset = args[1]->offset;
+  }
   e->target = std::move(target);
-  if (args.size() == 3) {
-    e->args.push_back(std::move(args[2]));  // transform
-    e->args.push_back(std::move(args[1]));  // filter
+  const size_t first = num_vars;  // the first argument after the variables
+  if (args.size() - first == 2) {
+    e->args.push_back(std::move(args[first + 1]));  // transform
+    e->args.push_back(std::move(args[first]));      // filter
   } else {
-    e->args.push_back(std::move(args[1]));
+    e->args.push_back(std::move(args[first]));
   }
   return e;
 }

@@ -31,6 +31,12 @@ Type Type::Param(int id) {
   return t;
 }
 
+Type Type::TypeOf(Type t) {
+  Type r(TypeKind::kType);
+  r.params_.push_back(std::move(t));
+  return r;
+}
+
 std::string Type::ToString() const {
   switch (kind_) {
     case TypeKind::kDyn: return "dyn";
@@ -46,7 +52,7 @@ std::string Type::ToString() const {
       return absl::StrCat("map(", params_[0].ToString(), ", ", params_[1].ToString(), ")");
     case TypeKind::kTimestamp: return "google.protobuf.Timestamp";
     case TypeKind::kDuration: return "google.protobuf.Duration";
-    case TypeKind::kType: return "type";
+    case TypeKind::kType: return params_.empty() ? "type" : absl::StrCat("type(", params_[0].ToString(), ")");
     case TypeKind::kMessage: return message_ ? message_->full_name : "message";
     case TypeKind::kError: return "*error*";
     case TypeKind::kParam: return std::string(1, static_cast<char>('A' + param_id_));
@@ -63,6 +69,7 @@ bool Type::IsAssignableFrom(const Type& from) const {
   if (is_dyn() || from.is_dyn() || is_error() || from.is_error()) return true;
   if (kind_ != from.kind_) return false;
   if (kind_ == TypeKind::kMessage) return message_ == from.message_;
+  if (params_.size() != from.params_.size()) return true;  // type vs type(T)
   for (size_t i = 0; i < params_.size(); ++i) {
     if (!params_[i].IsAssignableFrom(from.params_[i])) return false;
   }

@@ -49,6 +49,7 @@ class Type {
   static Type Map(Type key, Type value);
   static Type Message(const MessageType* message);
   static Type Param(int id);  // type parameters in built-in signatures
+  static Type TypeOf(Type t);  // the type of the type value `t`: type(int)
 
   TypeKind kind() const { return kind_; }
   bool is_dyn() const { return kind_ == TypeKind::kDyn; }
@@ -56,6 +57,8 @@ class Type {
   const Type& elem() const { return params_[0]; }   // list
   const Type& key() const { return params_[0]; }    // map
   const Type& value() const { return params_[1]; }  // map
+  // kType: the type the value denotes, when known (`type(int)`), else null.
+  const Type* type_param() const { return kind_ == TypeKind::kType && !params_.empty() ? &params_[0] : nullptr; }
   const MessageType* message() const { return message_; }
   int param_id() const { return param_id_; }
 

@@ -42,6 +42,18 @@ void Append(Value& acc, Value v) {
   acc = Value::List(std::move(elems));
 }
 
+// Adds key -> v to the accumulator map (keys are distinct: they come from
+// a list's indices or a map's keys), in place when nobody else holds it.
+void Put(Value& acc, const Value& key, Value v) {
+  if (acc.map().refs.load(std::memory_order_relaxed) == 1) {
+    const_cast<MapData&>(acc.map()).entries.emplace_back(key, std::move(v));
+    return;
+  }
+  std::vector<std::pair<Value, Value>> entries = acc.map().entries;
+  entries.emplace_back(key, std::move(v));
+  acc = Value::Map(std::move(entries));
+}
+
 Value MakeMap(Value* kv, int n) {
   std::vector<std::pair<Value, Value>> entries;
   entries.reserve(n);
@@ -91,6 +103,11 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
       case Op::LOAD_LOCAL: stack.push_back(L[in.a]); break;
       case Op::STORE_LOCAL: L[in.a] = pop(); break;
       case Op::LOAD_GLOBAL: stack.push_back(ctx.globals[in.a]); break;
+      case Op::LOAD_VAR:
+        stack.push_back(in.a >= 0 && static_cast<size_t>(in.a) < ctx.variables.size()
+                            ? ctx.variables[in.a]
+                            : Value::Error("unbound variable"));
+        break;
       case Op::LOAD_PARAM: stack.push_back(prog.params[in.a]); break;
       case Op::LOAD_PKG_LET: {
         uint8_t& state = ctx.pkg_let_state[in.a];
@@ -244,6 +261,45 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         }
         L[in.a + 2] = elems[i];
         L[in.a + 1] = Value::Int(i + 1);
+        break;
+      }
+      case Op::ITER_INIT2: {
+        Value r = pop();
+        if (!r.is_list() && !r.is_map()) {
+          stack.push_back(r.is_error() ? r : Value::Error(absl::StrCat("cannot iterate over ", KindName(r.kind()))));
+          pc += in.b;
+          break;
+        }
+        L[in.a] = std::move(r);
+        L[in.a + 1] = Value::Int(0);
+        break;
+      }
+      case Op::ITER_NEXT2: {
+        const Value& r = L[in.a];
+        const int64_t i = L[in.a + 1].int_value();
+        const size_t n = r.is_list() ? r.list().elems.size() : r.map().entries.size();
+        if (i >= static_cast<int64_t>(n)) {
+          pc += in.b;
+          break;
+        }
+        if (r.is_list()) {
+          L[in.a + 2] = Value::Int(i);
+          L[in.a + 4] = r.list().elems[i];
+        } else {
+          L[in.a + 2] = r.map().entries[i].first;
+          L[in.a + 4] = r.map().entries[i].second;
+        }
+        L[in.a + 1] = Value::Int(i + 1);
+        break;
+      }
+      case Op::ACC_PUT: {
+        Value v = pop();
+        if (v.is_error()) {
+          L[in.a] = std::move(v);
+          pc += in.b;
+        } else {
+          Put(L[in.a], L[in.a - 1], std::move(v));
+        }
         break;
       }
       case Op::ACC_ALL:

@@ -19,6 +19,7 @@ struct EvalContext {
   Value globals[kNumGlobals];       // plan, context, agent
   std::vector<Value> pkg_lets;      // package lets, evaluated on first use
   std::vector<uint8_t> pkg_let_state;  // 0 not yet, 1 in progress, 2 done
+  std::vector<Value> variables;     // declared variables of a standalone expression
 };
 
 // The locals of one rule (or package let) evaluation.

@@ -130,3 +130,26 @@ TEST_CASE("docs/bytecode.md lists every opcode") {
 
 }  // namespace
 }  // namespace gavel
+
+TEST_CASE("standalone expressions with declared variables", "[vm]") {
+  gavel::ExpressionOptions opts;
+  opts.declarations = {{"x", gavel::Type::Int()}, {"a.b.c", gavel::Type::String()}, {"ns.y", gavel::Type::Bool()}};
+  opts.bindings = {{"x", gavel::Value::Int(41)}, {"a.b.c", gavel::Value::String("yes")}, {"ns.y", gavel::Value::Bool(true)}};
+  opts.container = "ns";
+  auto r = gavel::EvaluateExpression("x + 1", opts);
+  REQUIRE(r.ok());
+  CHECK(r->type.ToString() == "int");
+  CHECK(r->value.int_value() == 42);
+  r = gavel::EvaluateExpression("a.b.c + (y ? '!' : '?')", opts);
+  REQUIRE(r.ok());
+  CHECK(r->value.str() == "yes!");
+  // Unchecked: an unknown name is a runtime error that || can absorb.
+  CHECK(!gavel::EvaluateExpression("nope || true", opts).ok());
+  opts.check = false;
+  r = gavel::EvaluateExpression("nope || true", opts);
+  REQUIRE(r.ok());
+  CHECK(r->value.is_true());
+  r = gavel::EvaluateExpression("{'a': 1}.transformMap(k, v, v + x)", opts);
+  REQUIRE(r.ok());
+  CHECK(r->value.DebugString() == "{\"a\": 42}");
+}
