@@ -34,6 +34,8 @@ expect "exit code when allowed" 0 $?
 expect "exit code when approval is needed" 2 $?
 "$gavel" lint --policy policies/ examples/plans/secret-exfiltration.json >/dev/null
 expect "exit code when denied" 1 $?
+n=$("$gavel" lint --policy policies/ examples/plans/airgap-maintenance.yaml examples/plans/prod-rollout.json | grep -c '^examples/plans/')
+expect "--policy takes one path; the plans after it are plans" 2 "$n"
 echo '{"steps": [{"id": "a", "verb": 3}]}' >"$tmp/bad.json"
 "$gavel" lint --policy policies/ "$tmp/bad.json" 2>"$tmp/err" >/dev/null
 expect "exit code for a plan that does not decode" 3 $?

@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> policies, plans, check_paths;
   std::string format = "text";
   CLI::App* lint = app.add_subcommand("lint", "evaluate plans against policies and print the decisions");
-  lint->add_option("--policy,-p", policies, "policy file or directory (repeatable)")->required();
+  // One path per --policy, so `--policy DIR PLAN...` leaves the plans alone.
+  lint->add_option("--policy,-p", policies, "policy file or directory (repeatable)")->required()->allow_extra_args(false);
   lint->add_option("--format,-f", format, "output format")->check(CLI::IsMember({"text", "json"}));
   lint->add_option("plans", plans, "plan files (.json, .yaml, .yml, .pb) or directories")->required();
 
