@@ -66,7 +66,7 @@ void Diagnostics::Add(Location loc, std::string code, std::string message, uint3
   items_.push_back(Diagnostic{loc, std::move(code), std::move(message), length == 0 ? 1 : length, std::move(owner)});
 }
 
-std::string Diagnostics::Format() const {
+std::vector<const Diagnostic*> Diagnostics::Sorted() const {
   std::vector<const Diagnostic*> sorted;
   for (const auto& d : items_) sorted.push_back(&d);
   std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic* a, const Diagnostic* b) {
@@ -76,8 +76,12 @@ std::string Diagnostics::Format() const {
     }
     return a->location.offset < b->location.offset;
   });
+  return sorted;
+}
+
+std::string Diagnostics::Format() const {
   std::string out;
-  for (const auto* d : sorted) out += d->Format();
+  for (const auto* d : Sorted()) out += d->Format();
   return out;
 }
 

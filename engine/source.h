@@ -77,6 +77,8 @@ class Diagnostics {
   bool empty() const { return items_.empty(); }
   size_t size() const { return items_.size(); }
   const std::vector<Diagnostic>& items() const { return items_; }
+  // The diagnostics in the order users read them: by file name, then offset.
+  std::vector<const Diagnostic*> Sorted() const;
   // All diagnostics, formatted, in source order.
   std::string Format() const;
 

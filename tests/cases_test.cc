@@ -81,10 +81,7 @@ void RunCase(const fs::path& path) {
     const YAML::Node& want = c["expect_compile_errors"];
     REQUIRE(diags.size() == want.size());
     // In source order, as users see them.
-    std::vector<const Diagnostic*> got;
-    for (const auto& d : diags.items()) got.push_back(&d);
-    std::stable_sort(got.begin(), got.end(),
-                     [](const Diagnostic* a, const Diagnostic* b) { return a->location.offset < b->location.offset; });
+    const auto got = diags.Sorted();
     for (size_t i = 0; i < want.size(); ++i) {
       const Diagnostic& d = *got[i];
       INFO("error " << i << ": " << d.Format());

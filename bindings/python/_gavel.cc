@@ -327,15 +327,7 @@ PyPolicy CompileSources(const std::vector<std::shared_ptr<const SourceFile>>& so
     policy = CompilePolicy(sources, diags);
   }
   if (policy == nullptr) {
-    std::vector<const Diagnostic*> sorted;
-    for (const auto& d : diags.items()) sorted.push_back(&d);
-    std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic* a, const Diagnostic* b) {
-      if (a->location.file != b->location.file) {
-        if (!a->location.file || !b->location.file) return a->location.file == nullptr;
-        return a->location.file->name() < b->location.file->name();
-      }
-      return a->location.offset < b->location.offset;
-    });
+    const auto sorted = diags.Sorted();
     py::list list;
     for (const Diagnostic* d : sorted) {
       list.append(MakeDiagnostic(d->location.file ? d->location.file->name() : "", d->location.line(),

@@ -128,15 +128,7 @@ int FailCompile(gavel_error** err, const gavel::Diagnostics& diags) {
   auto e = std::make_unique<gavel_error>();
   e->code = GAVEL_ERROR_COMPILE;
   e->message = diags.Format();
-  std::vector<const gavel::Diagnostic*> sorted;
-  for (const auto& d : diags.items()) sorted.push_back(&d);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const gavel::Diagnostic* a, const gavel::Diagnostic* b) {
-    if (a->location.file != b->location.file) {
-      if (!a->location.file || !b->location.file) return a->location.file == nullptr;
-      return a->location.file->name() < b->location.file->name();
-    }
-    return a->location.offset < b->location.offset;
-  });
+  const auto sorted = diags.Sorted();
   for (const gavel::Diagnostic* d : sorted) {
     gavel_diagnostic out;
     if (d->location.file != nullptr) out.file = d->location.file->name();
