@@ -10,6 +10,9 @@
 
 #include "engine/builtins_impl.h"
 #include "engine/builtins_net.h"
+#include "engine/builtins_plan.h"
+#include "engine/builtins_quantity.h"
+#include "engine/builtins_window.h"
 #include "engine/operators.h"
 
 namespace gavel {
@@ -282,6 +285,11 @@ BuiltinTable::BuiltinTable() {
 
   // --- in_cidr, glob -------------------------------------------------------
   AddNetworkBuiltins(&builtins_);
+  // --- within; quantity, isQuantity, isLessThan, ..., sign -----------------
+  AddWindowBuiltins(&builtins_);
+  AddQuantityBuiltins(&builtins_);
+  // --- before, after, upstream, downstream, covers, ttl ---------------------
+  AddPlanBuiltins(&builtins_);
 }
 
 const BuiltinTable& BuiltinTable::Get() {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/time/time.h"
 #include "engine/value.h"
 
 namespace gavel::builtins_internal {
@@ -51,6 +52,10 @@ Value ParseTimestampText(std::string_view text);
 // Go durations: `300s`, `1h30m`, `-1.5s`, `250ms`, `1us`, `0`. An error
 // value if malformed or out of range.
 Value ParseDurationText(std::string_view text);
+// A time zone as the accessors take it: an IANA name from the tz database
+// ("Europe/Berlin", "UTC"; no paths, no "localtime") or a fixed offset
+// "+05:30". nullopt if unknown (builtins_window.cc uses it too).
+std::optional<absl::TimeZone> LoadTimeZoneName(std::string_view name);
 
 // ---------------------------------------------------------------------------
 // Implementations (argc and kinds are checked inside; NoSuchOverload else).

@@ -211,4 +211,6 @@ Value FnGetMinutes(const Value* a, size_t n) { return Accessor("getMinutes", Fie
 Value FnGetSeconds(const Value* a, size_t n) { return Accessor("getSeconds", Field::kSeconds, a, n); }
 Value FnGetMilliseconds(const Value* a, size_t n) { return Accessor("getMilliseconds", Field::kMillis, a, n); }
 
+std::optional<absl::TimeZone> LoadTimeZoneName(std::string_view name) { return LoadZone(name); }
+
 }  // namespace gavel::builtins_internal

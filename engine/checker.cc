@@ -3,11 +3,14 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/builtins.h"
 #include "engine/builtins_net.h"
+#include "engine/builtins_quantity.h"
+#include "engine/builtins_window.h"
 #include "engine/schema.h"
 #include "engine/suggest.h"
 #include "re2/re2.h"
@@ -285,6 +288,30 @@ bool IsPlanSteps(const Expr& e) {
 // CIDR and glob literals are validated now: a typo is a compile error, not
 // a rule that fails on every plan.
 bool Checker::CheckLiteralArguments(const Expr& call) {
+  // ts.within(window, zone), quantity(s) and the quantity methods
+  // (q.isLessThan(q2), ...): constant strings must parse.
+  static const std::set<std::string, std::less<>> kQuantityMethods = {"isLessThan", "isGreaterThan", "compareTo",
+                                                                      "add", "sub"};
+  const bool quantity_method = call.target && kQuantityMethods.count(call.name) > 0;
+  if (call.name == "within" || call.name == "quantity" || quantity_method) {
+    std::vector<const Expr*> operands;
+    if (quantity_method) operands.push_back(call.target.get());
+    for (const auto& a : call.args) operands.push_back(a.get());
+    bool ok = true;
+    for (size_t i = 0; i < operands.size(); ++i) {
+      const Expr& lit = *operands[i];
+      if (lit.kind != ExprKind::kLiteral || !lit.literal.is_string()) continue;
+      const std::string& text = lit.literal.str();
+      absl::Status status = call.name != "within" ? ParseQuantity(text).status()
+                            : i == 0             ? ParseWindow(text).status()
+                                                 : ParseTimeZone(text).status();
+      if (!status.ok()) {
+        ErrorAt(lit, codes::kInvalidLiteral, std::string(status.message()));
+        ok = false;
+      }
+    }
+    return ok;
+  }
   if (call.args.empty() || (call.name != "in_cidr" && call.name != "glob")) return true;
   const Expr& arg = *call.args[0];
   std::vector<const Expr*> literals;

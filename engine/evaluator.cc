@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "engine/eval_scope.h"
 #include "engine/operators.h"
 #include "engine/policy.h"
 #include "engine/program.h"
@@ -132,6 +133,7 @@ Decision Evaluate(const CompiledPolicy& policy, const Plan& plan) {
   ctx.globals[kGlobalPlan] = plan.root;
   ctx.globals[kGlobalContext] = plan.context();
   ctx.globals[kGlobalAgent] = plan.agent();
+  EvalScope scope(plan.root);  // for the plan-aware built-ins
   ctx.pkg_lets.resize(program.package_lets.size());
   ctx.pkg_let_state.assign(program.package_lets.size(), 0);
 

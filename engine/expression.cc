@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/checker.h"
 #include "engine/compiler.h"
+#include "engine/eval_scope.h"
 #include "engine/parser.h"
 #include "engine/vm.h"
 
@@ -25,6 +26,7 @@ absl::StatusOr<Value> EvaluateExpression(std::string_view text, const Plan* plan
     ctx.globals[kGlobalContext] = plan->context();
     ctx.globals[kGlobalAgent] = plan->agent();
   }
+  EvalScope scope(plan ? plan->root : Value());  // for the plan-aware built-ins
   Frame frame;
   frame.Reset(program->chunks[0].num_slots);
   return RunChunk(ctx, 0, frame);
@@ -62,6 +64,7 @@ absl::StatusOr<ExpressionResult> EvaluateExpression(std::string_view text, const
     ctx.variables.push_back(it != options.bindings.end() ? it->second
                                                          : Value::Error(absl::StrCat("no value for variable `", name, "`")));
   }
+  EvalScope scope(options.plan ? options.plan->root : Value());  // for the plan-aware built-ins
   Frame frame;
   frame.Reset(program->chunks[0].num_slots);
   result.value = RunChunk(ctx, 0, frame);

@@ -10,6 +10,7 @@
 
 #include "engine/builtins.h"
 #include "engine/operators.h"
+#include "engine/plan_internal.h"
 #include "engine/schema.h"
 #include "engine/value.h"
 
@@ -181,6 +182,7 @@ Value Sample(const Type& t) {
     case TypeKind::kNull: return Value::Null();
     case TypeKind::kList: return L({Sample(t.elem())});
     case TypeKind::kMap: return M({{Sample(t.key()), Sample(t.value())}});
+    case TypeKind::kMessage: return Value::Message(t.message(), plan_internal::DefaultFields(*t.message()), 0);
     default: return I(1);  // dyn, type parameters
   }
 }

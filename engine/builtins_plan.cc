@@ -1,0 +1,247 @@
+// Plan-aware built-ins (see builtins_plan.h).
+//
+// Steps are identified by id: a step value whose id is not a step of the
+// plan in scope is an error. Closures (`upstream`, `downstream`) follow the
+// edges of `depends_on` and `inputs` with an iterative depth-first search
+// over the graph EvalScope builds once per evaluation, and list the steps
+// in plan order, without the step itself.
+//
+// `g.covers(step)`, least privilege (fail closed): each of the grant's lists
+// must match the step. An empty list matches nothing, except that a step
+// whose field is empty (no verb, no resource kind, no namespace, no cluster)
+// is covered by an empty list or by one holding `*`; `actions` must always
+// match (an empty `actions` covers no step). The grant must be valid over
+// the whole of [starts_at, starts_at + duration].
+#include "engine/builtins_plan.h"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "engine/builtins_net.h"
+#include "engine/eval_scope.h"
+#include "engine/operators.h"
+#include "engine/schema.h"
+
+namespace gavel {
+namespace {
+
+bool IsMessageOf(const Value& v, const MessageType& type) { return v.is_message() && v.message().type == &type; }
+
+// The scope's plan, or an error naming the function.
+EvalScope* PlanScope(std::string_view fn, Value* error) {
+  EvalScope* scope = EvalScope::Current();
+  if (scope == nullptr || !scope->has_plan()) {
+    *error = Value::Error(absl::StrCat(std::string(fn), "() needs a plan: it is only defined while evaluating one"));
+    return nullptr;
+  }
+  return scope;
+}
+
+// The position of `step` in the plan in scope, or -1 with *error set.
+int StepPosition(std::string_view fn, const Value* args, size_t argc, EvalScope** scope_out, Value* error) {
+  if (argc != 1 || !IsMessageOf(args[0], Schema::Get().step)) {
+    *error = NoSuchOverload(fn, args, argc);
+    return -1;
+  }
+  EvalScope* scope = PlanScope(fn, error);
+  if (scope == nullptr) return -1;
+  const std::string& id = args[0].message().fields[kStepId].str();
+  const auto& ids = scope->graph().ids;
+  auto it = ids.find(id);
+  if (it == ids.end()) {
+    *error = Value::Error(absl::StrCat(std::string(fn), "(): step `", id, "` is not a step of the plan"));
+    return -1;
+  }
+  *scope_out = scope;
+  return it->second;
+}
+
+Value Slice(const std::vector<Value>& steps, size_t from, size_t to) {
+  return Value::List(std::vector<Value>(steps.begin() + static_cast<std::ptrdiff_t>(from),
+                                        steps.begin() + static_cast<std::ptrdiff_t>(to)));
+}
+
+Value FnBefore(const Value* args, size_t argc) {
+  Value error;
+  EvalScope* scope = nullptr;
+  int i = StepPosition("before", args, argc, &scope, &error);
+  if (i < 0) return error;
+  return Slice(scope->steps(), 0, static_cast<size_t>(i));
+}
+
+Value FnAfter(const Value* args, size_t argc) {
+  Value error;
+  EvalScope* scope = nullptr;
+  int i = StepPosition("after", args, argc, &scope, &error);
+  if (i < 0) return error;
+  return Slice(scope->steps(), static_cast<size_t>(i) + 1, scope->steps().size());
+}
+
+// The steps reachable from `start` over `edges`, in plan order, without it.
+Value Closure(EvalScope& scope, const std::vector<std::vector<int>>& edges, int start) {
+  const std::vector<Value>& steps = scope.steps();
+  std::vector<char> seen(steps.size(), 0);
+  std::vector<int> stack{start};
+  seen[start] = 1;
+  while (!stack.empty()) {
+    int node = stack.back();
+    stack.pop_back();
+    for (int to : edges[node]) {
+      if (!seen[to]) {
+        seen[to] = 1;
+        stack.push_back(to);
+      }
+    }
+  }
+  seen[start] = 0;
+  std::vector<Value> out;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (seen[i]) out.push_back(steps[i]);
+  }
+  return Value::List(std::move(out));
+}
+
+Value FnUpstream(const Value* args, size_t argc) {
+  Value error;
+  EvalScope* scope = nullptr;
+  int i = StepPosition("upstream", args, argc, &scope, &error);
+  if (i < 0) return error;
+  return Closure(*scope, scope->graph().up, i);
+}
+
+Value FnDownstream(const Value* args, size_t argc) {
+  Value error;
+  EvalScope* scope = nullptr;
+  int i = StepPosition("downstream", args, argc, &scope, &error);
+  if (i < 0) return error;
+  return Closure(*scope, scope->graph().down, i);
+}
+
+// Whether one of the grant's `patterns` matches `value` (see the top of the
+// file). Sets *error for a glob from the plan that does not parse.
+bool ListMatches(const Value& patterns, const std::string& value, bool glob, bool empty_value_exception,
+                 std::string_view field, Value* error) {
+  const std::vector<Value>& elems = patterns.list().elems;
+  if (value.empty() && empty_value_exception) {
+    if (elems.empty()) return true;
+    for (const Value& p : elems) {
+      if (p.str() == "*") return true;
+    }
+    return false;
+  }
+  for (const Value& p : elems) {
+    const std::string& pattern = p.str();
+    if (pattern == "*") return true;
+    if (!glob) {
+      if (pattern == value) return true;
+      continue;
+    }
+    absl::Status status = ValidateGlob(pattern);
+    if (!status.ok()) {
+      *error = Value::Error(absl::StrCat("covers(): grant ", std::string(field), ": ", std::string(status.message())));
+      return false;
+    }
+    if (GlobMatch(pattern, value)) return true;
+  }
+  return false;
+}
+
+const std::string& StringField(const Value& message, int field) {
+  static const std::string* empty = new std::string();
+  if (!message.is_message()) return *empty;
+  const Value& v = message.message().fields[field];
+  return v.is_string() ? v.str() : *empty;
+}
+
+Value FnCovers(const Value* args, size_t argc) {
+  const Schema& schema = Schema::Get();
+  if (argc != 2 || !IsMessageOf(args[0], schema.grant) || !IsMessageOf(args[1], schema.step)) {
+    return NoSuchOverload("covers", args, argc);
+  }
+  const MessageData& grant = args[0].message();
+  const MessageData& step = args[1].message();
+  const Value& resource = step.fields[kStepResource];
+  EvalScope* scope = EvalScope::Current();
+  const Value* context = scope != nullptr && scope->has_plan() ? &scope->context() : nullptr;
+
+  std::string cluster = StringField(resource, kResourceCluster);
+  if (cluster.empty() && context != nullptr) cluster = StringField(*context, kContextCluster);
+
+  Value error;
+  bool ok = ListMatches(grant.fields[kGrantActions], step.fields[kStepAction].str(), true, false, "actions", &error) &&
+            ListMatches(grant.fields[kGrantVerbs], step.fields[kStepVerb].str(), false, true, "verbs", &error) &&
+            ListMatches(grant.fields[kGrantResources], StringField(resource, kResourceKind), false, true, "resources",
+                        &error) &&
+            ListMatches(grant.fields[kGrantNamespaces], StringField(resource, kResourceNamespace), true, true,
+                        "namespaces", &error) &&
+            ListMatches(grant.fields[kGrantClusters], cluster, false, true, "clusters", &error);
+  if (error.is_error()) return error;
+  if (!ok) return Value::Bool(false);
+
+  const bool has_start = grant.has(kGrantNotBefore), has_end = grant.has(kGrantExpiresAt);
+  if (!has_start && !has_end) return Value::Bool(true);
+  // When the step runs: its starts_at, else the decision's time.
+  absl::Time start;
+  if (step.has(kStepStartsAt)) {
+    start = step.fields[kStepStartsAt].timestamp();
+  } else if (context != nullptr && context->is_message() && context->message().has(kContextNow)) {
+    start = context->message().fields[kContextNow].timestamp();
+  } else {
+    return Value::Error(absl::StrCat("covers(): step `", step.fields[kStepId].str(),
+                                     "` has no starts_at and the plan has no context.now"));
+  }
+  const absl::Time end = start + step.fields[kStepDuration].duration();
+  if (has_start && start < grant.fields[kGrantNotBefore].timestamp()) return Value::Bool(false);
+  if (has_end && end > grant.fields[kGrantExpiresAt].timestamp()) return Value::Bool(false);
+  return Value::Bool(true);
+}
+
+Value FnTtl(const Value* args, size_t argc) {
+  if (argc != 1 || !IsMessageOf(args[0], Schema::Get().grant)) return NoSuchOverload("ttl", args, argc);
+  const MessageData& grant = args[0].message();
+  if (!grant.has(kGrantExpiresAt)) {
+    return Value::Error(absl::StrCat("ttl(): grant `", grant.fields[kGrantId].str(), "` has no expires_at"));
+  }
+  Value error;
+  EvalScope* scope = PlanScope("ttl", &error);
+  if (scope == nullptr) return error;
+  const Value& context = scope->context();
+  if (!context.is_message() || !context.message().has(kContextNow)) {
+    return Value::Error("ttl(): the plan has no context.now");
+  }
+  return OpSub(grant.fields[kGrantExpiresAt], context.message().fields[kContextNow]);
+}
+
+}  // namespace
+
+void AddPlanBuiltins(std::vector<Builtin>* table) {
+  const Schema& schema = Schema::Get();
+  const Type step = Type::Message(&schema.step);
+  const Type steps = Type::List(step);
+  const Type grant = Type::Message(&schema.grant);
+  auto method = [](const char* id, std::vector<Type> params, Type result) {
+    return Overload{id, true, std::move(params), std::move(result)};
+  };
+  table->push_back(Builtin{"before", {method("step_before", {step}, steps)}, &FnBefore,
+                           "step.before(): the steps earlier in plan.steps, in plan order"});
+  table->push_back(Builtin{"after", {method("step_after", {step}, steps)}, &FnAfter,
+                           "step.after(): the steps later in plan.steps, in plan order"});
+  table->push_back(Builtin{"upstream", {method("step_upstream", {step}, steps)}, &FnUpstream,
+                           "step.upstream(): the steps this one depends on or takes inputs from, transitively, "
+                           "in plan order"});
+  table->push_back(Builtin{"downstream", {method("step_downstream", {step}, steps)}, &FnDownstream,
+                           "step.downstream(): the steps that depend on or take inputs from this one, "
+                           "transitively, in plan order"});
+  table->push_back(Builtin{"covers", {method("grant_covers_step", {grant, step}, Type::Bool())}, &FnCovers,
+                           "g.covers(step): whether the grant's actions, verbs, kinds, namespaces and clusters match "
+                           "the step and the grant is valid over all of [starts_at, starts_at + duration]"});
+  table->push_back(Builtin{"ttl", {method("grant_ttl", {grant}, Type::Duration())}, &FnTtl,
+                           "g.ttl(): the duration from context.now until the grant's expires_at"});
+}
+
+}  // namespace gavel
