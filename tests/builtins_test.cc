@@ -13,26 +13,14 @@
 #include "engine/plan_internal.h"
 #include "engine/schema.h"
 #include "engine/value.h"
+#include "tests/value_test_util.h"
 
 namespace gavel {
 namespace {
 
-constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
-constexpr int64_t kMinInt = std::numeric_limits<int64_t>::min();
-constexpr uint64_t kMaxUint = std::numeric_limits<uint64_t>::max();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
+using namespace gavel::testing;  // NOLINT: value shorthands
 
-Value I(int64_t v) { return Value::Int(v); }
-Value U(uint64_t v) { return Value::Uint(v); }
-Value D(double v) { return Value::Double(v); }
-Value S(std::string s) { return Value::String(std::move(s)); }
-Value By(std::string s) { return Value::Bytes(std::move(s)); }
-Value L(std::vector<Value> e) { return Value::List(std::move(e)); }
-Value M(std::vector<std::pair<Value, Value>> e) { return Value::Map(std::move(e)); }
-Value Ts(int64_t s, int32_t n = 0) { return Value::Timestamp(TimeRep{s, n}); }
-Value Du(int64_t s, int32_t n = 0) { return Value::Duration(TimeRep{s, n}); }
-Value E(std::string msg) { return Value::Error(std::move(msg)); }
+
 Value B(bool b) { return Value::Bool(b); }
 Value Ty(std::string name) { return Value::TypeValue(std::move(name)); }
 Value Strs(std::vector<std::string> items) {
@@ -46,19 +34,6 @@ Value Step() {
   return Value::Message(t, std::vector<Value>(t->fields.size(), Value::Null()), 0);
 }
 
-bool Same(const Value& got, const Value& want) {
-  if (want.is_error()) return got.is_error() && got.error_message().find(want.error_message()) != std::string::npos;
-  if (got.kind() != want.kind()) return false;
-  if (got.is_double()) {
-    const double a = got.double_value(), b = want.double_value();
-    if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-    return a == b && std::signbit(a) == std::signbit(b);
-  }
-  if (got.is_timestamp() || got.is_duration()) {
-    return got.time_rep().seconds == want.time_rep().seconds && got.time_rep().nanos == want.time_rep().nanos;
-  }
-  return ValuesEqual(got, want);
-}
 
 Value Call(const std::string& name, std::vector<Value> args) {
   const BuiltinTable& table = BuiltinTable::Get();

@@ -9,29 +9,17 @@
 #include "engine/operators.h"
 #include "engine/schema.h"
 #include "engine/value.h"
+#include "tests/value_test_util.h"
 
 namespace gavel {
 namespace {
 
-constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
-constexpr int64_t kMinInt = std::numeric_limits<int64_t>::min();
-constexpr uint64_t kMaxUint = std::numeric_limits<uint64_t>::max();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
+using namespace gavel::testing;  // NOLINT: value shorthands
+
 constexpr int64_t kMinTs = -62135596800;  // 0001-01-01T00:00:00Z
 constexpr int64_t kMaxTs = 253402300799;  // 9999-12-31T23:59:59Z
 constexpr int64_t kMaxDur = 315576000000;
 
-Value I(int64_t v) { return Value::Int(v); }
-Value U(uint64_t v) { return Value::Uint(v); }
-Value D(double v) { return Value::Double(v); }
-Value S(std::string s) { return Value::String(std::move(s)); }
-Value By(std::string s) { return Value::Bytes(std::move(s)); }
-Value L(std::vector<Value> e) { return Value::List(std::move(e)); }
-Value M(std::vector<std::pair<Value, Value>> e) { return Value::Map(std::move(e)); }
-Value Ts(int64_t s, int32_t n = 0) { return Value::Timestamp(TimeRep{s, n}); }
-Value Du(int64_t s, int32_t n = 0) { return Value::Duration(TimeRep{s, n}); }
-Value E(std::string msg) { return Value::Error(std::move(msg)); }
 Value T() { return Value::Bool(true); }
 Value F() { return Value::Bool(false); }
 Value Null() { return Value::Null(); }
@@ -44,21 +32,6 @@ Value Resource(std::string kind, std::string name, uint64_t present = 0b01001) {
   return Value::Message(t, std::move(fields), present);
 }
 
-// Same kind and value; doubles bit-for-bit (NaN equals NaN here); for an
-// expected error, the actual one must be an error containing its message.
-bool Same(const Value& got, const Value& want) {
-  if (want.is_error()) return got.is_error() && got.error_message().find(want.error_message()) != std::string::npos;
-  if (got.kind() != want.kind()) return false;
-  if (got.is_double()) {
-    const double a = got.double_value(), b = want.double_value();
-    if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-    return a == b && std::signbit(a) == std::signbit(b);
-  }
-  if (got.is_timestamp() || got.is_duration()) {
-    return got.time_rep().seconds == want.time_rep().seconds && got.time_rep().nanos == want.time_rep().nanos;
-  }
-  return ValuesEqual(got, want);
-}
 
 std::string Show(const Value& v) { return v.DebugString(); }
 
