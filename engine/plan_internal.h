@@ -270,30 +270,33 @@ class Builder {
       return Fail(a_.Where(value), absl::StrCat(size, " steps, more than the limit of ", limits_.max_steps));
     }
     const Type& elem = f.type.elem();
-    std::vector<Value> elems;
-    elems.reserve(size);
-    absl::Status st = a_.Elements(value, [&](size_t i, const Node& e) -> absl::Status {
-      if (absl::Status tst = Tick(e); !tst.ok()) return tst;
+    return BuildElements(value, [&](size_t i, const Node& e, Value* v) -> absl::Status {
       if (steps && i >= limits_.max_steps) {
         return Fail(a_.Where(value), absl::StrCat("more than the limit of ", limits_.max_steps, " steps"));
       }
-      path_.PushIndex(i);
-      Value v;
-      absl::Status est;
       if (elem.kind() == TypeKind::kMessage) {
         NodeKind ek = a_.Kind(e);
         if (ek != NodeKind::kObject) {
-          est = Fail(a_.Where(e), absl::StrCat("expected ", a_.ObjectName(), ", got ", Describe(ek)));
-        } else {
-          est = BuildMessage(*elem.message(), e, depth + 1, steps ? static_cast<int64_t>(i) : -1, &v);
+          return Fail(a_.Where(e), absl::StrCat("expected ", a_.ObjectName(), ", got ", Describe(ek)));
         }
-      } else {
-        if (a_.Kind(e) == NodeKind::kNull) {
-          est = Fail(a_.Where(e), "expected a string, got null");
-        } else {
-          est = BuildString(e, &v);
-        }
+        return BuildMessage(*elem.message(), e, depth + 1, steps ? static_cast<int64_t>(i) : -1, v);
       }
+      if (a_.Kind(e) == NodeKind::kNull) return Fail(a_.Where(e), "expected a string, got null");
+      return BuildString(e, v);
+    }, out);
+  }
+
+  // The elements of array `n`, each made by `build(i, element, &value)` with
+  // its index on the path (so errors name `steps[3]`).
+  template <typename F>
+  absl::Status BuildElements(const Node& n, F build, Value* out) {
+    std::vector<Value> elems;
+    elems.reserve(a_.Size(n));
+    absl::Status st = a_.Elements(n, [&](size_t i, const Node& e) -> absl::Status {
+      if (absl::Status tst = Tick(e); !tst.ok()) return tst;
+      path_.PushIndex(i);
+      Value v;
+      absl::Status est = build(i, e, &v);
       path_.Pop();
       if (!est.ok()) return est;
       elems.push_back(std::move(v));
@@ -319,21 +322,8 @@ class Builder {
       }
       case NodeKind::kArray: {
         if (absl::Status st = Enter(depth, n); !st.ok()) return st;
-        std::vector<Value> elems;
-        elems.reserve(a_.Size(n));
-        absl::Status st = a_.Elements(n, [&](size_t i, const Node& e) -> absl::Status {
-          if (absl::Status tst = Tick(e); !tst.ok()) return tst;
-          path_.PushIndex(i);
-          Value v;
-          absl::Status est = BuildDynamic(e, depth + 1, &v);
-          path_.Pop();
-          if (!est.ok()) return est;
-          elems.push_back(std::move(v));
-          return absl::OkStatus();
-        });
-        if (!st.ok()) return st;
-        *out = Value::List(std::move(elems));
-        return absl::OkStatus();
+        return BuildElements(
+            n, [&](size_t, const Node& e, Value* v) { return BuildDynamic(e, depth + 1, v); }, out);
       }
       case NodeKind::kObject: {
         if (absl::Status st = Enter(depth, n); !st.ok()) return st;
