@@ -1,0 +1,14 @@
+// Counts heap allocations made through operator new in this process (the
+// benchmark binary replaces the global operator new; see alloc_counter.cc).
+#ifndef GAVEL_BENCH_ALLOC_COUNTER_H_
+#define GAVEL_BENCH_ALLOC_COUNTER_H_
+
+#include <cstdint>
+
+namespace gavel::bench {
+
+uint64_t AllocationCount();
+
+}  // namespace gavel::bench
+
+#endif  // GAVEL_BENCH_ALLOC_COUNTER_H_

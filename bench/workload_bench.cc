@@ -1,0 +1,114 @@
+// The workloads of docs/performance.md on generated data (bench/workloads.h):
+//   W1 one step x 10 rules; W2 20 steps x 25 rules; W3 200 steps x 100 rules;
+//   W4 compiling 1,000 rules; W5 JSON text to decision (1, 20, 200 steps);
+//   W6 W2 on 1 and 2 threads sharing one compiled policy.
+// Each reports ns per plan and per step (counters) and heap allocations per
+// evaluation. Run pinned to one core (except W6):
+//   taskset -c 1 build/bench/gavel_workloads --benchmark_filter=W2
+// bench/run runs them all and writes the JSON summary.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <mutex>
+
+#include "bench/alloc_counter.h"
+#include "bench/workloads.h"
+#include "engine/policy.h"
+
+namespace gavel::bench {
+namespace {
+
+std::shared_ptr<const CompiledPolicy> Compile(int rules) {
+  Diagnostics diags;
+  auto source = std::make_shared<SourceFile>("w.gavel", GeneratePolicy(rules));
+  auto policy = CompilePolicy({source}, diags);
+  if (!policy) {
+    std::cerr << diags.Format();
+    std::abort();
+  }
+  return policy;
+}
+
+Plan Decode(int steps) {
+  auto plan = DecodePlanJson(GeneratePlanJson(steps));
+  if (!plan.ok()) {
+    std::cerr << plan.status() << "\n";
+    std::abort();
+  }
+  return *std::move(plan);
+}
+
+// One compiled policy per rule count, shared by every benchmark and thread.
+const CompiledPolicy& PolicyOf(int rules) {
+  static std::mutex mu;
+  static std::map<int, std::shared_ptr<const CompiledPolicy>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& slot = cache[rules];
+  if (!slot) slot = Compile(rules);
+  return *slot;
+}
+
+void SetCounters(benchmark::State& state, int steps, uint64_t allocs) {
+  // Inverted rates: time per plan and per step (the console prints them with
+  // units; the JSON holds seconds, which bench/summarize.py turns into ns).
+  const double iters = static_cast<double>(state.iterations());
+  const auto per = benchmark::Counter::kIsRate | benchmark::Counter::kInvert;
+  state.counters["ns_per_plan"] = benchmark::Counter(iters, per);
+  state.counters["ns_per_step"] = benchmark::Counter(iters * steps, per);
+  state.counters["allocs_per_eval"] = static_cast<double>(allocs) / iters;
+}
+
+// W1-W3 and W6: a decoded plan against a compiled policy.
+void EvaluatePlan(benchmark::State& state, int steps, int rules) {
+  const CompiledPolicy& policy = PolicyOf(rules);
+  const Plan plan = Decode(steps);
+  benchmark::DoNotOptimize(Evaluate(policy, plan));  // warm-up
+  const uint64_t before = AllocationCount();
+  for (auto _ : state) benchmark::DoNotOptimize(Evaluate(policy, plan));
+  SetCounters(state, steps, AllocationCount() - before);
+}
+
+void W1(benchmark::State& state) { EvaluatePlan(state, 1, 10); }
+void W2(benchmark::State& state) { EvaluatePlan(state, 20, 25); }
+void W3(benchmark::State& state) { EvaluatePlan(state, 200, 100); }
+BENCHMARK(W1);
+BENCHMARK(W2);
+BENCHMARK(W3);
+
+void W4_compile(benchmark::State& state) {
+  auto source = std::make_shared<SourceFile>("w.gavel", GeneratePolicy(1000));
+  for (auto _ : state) {
+    Diagnostics diags;
+    benchmark::DoNotOptimize(CompilePolicy({source}, diags));
+  }
+  state.counters["rules"] = 1000;
+}
+BENCHMARK(W4_compile)->Unit(benchmark::kMillisecond);
+
+void W5(benchmark::State& state) {
+  const int steps = static_cast<int>(state.range(0));
+  const CompiledPolicy& policy = PolicyOf(25);
+  const std::string text = GeneratePlanJson(steps);
+  const uint64_t before = AllocationCount();
+  for (auto _ : state) {
+    auto plan = DecodePlanJson(text);
+    benchmark::DoNotOptimize(Evaluate(policy, *plan));
+  }
+  SetCounters(state, steps, AllocationCount() - before);
+  state.SetBytesProcessed(static_cast<int64_t>(text.size()) * state.iterations());
+}
+BENCHMARK(W5)->Arg(1)->Arg(20)->Arg(200);
+
+// W6: items per second on 1 and 2 threads (do not pin this one).
+void W6(benchmark::State& state) {
+  EvaluatePlan(state, 20, 25);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(W6)->Threads(1)->Threads(2)->UseRealTime();
+
+}  // namespace
+}  // namespace gavel::bench
+
+BENCHMARK_MAIN();
