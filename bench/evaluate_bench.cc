@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/bundle.h"
 #include "engine/policy.h"
 
 namespace gavel {
@@ -37,6 +38,23 @@ void BM_CompileStandardPolicies(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_CompileStandardPolicies);
+
+// Loading the same policy set from its bundle (docs/bundles.md): checksum,
+// decoding, regexes compiled again, bytecode verification.
+void BM_LoadBundleStandardPolicies(benchmark::State& state) {
+  auto bytes = WriteBundle(*StandardPolicies());
+  if (!bytes.ok()) std::abort();
+  for (auto _ : state) benchmark::DoNotOptimize(ReadBundle(*bytes));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes->size()) * state.iterations());
+  state.counters["bundle_bytes"] = static_cast<double>(bytes->size());
+}
+BENCHMARK(BM_LoadBundleStandardPolicies);
+
+void BM_WriteBundleStandardPolicies(benchmark::State& state) {
+  auto policy = StandardPolicies();
+  for (auto _ : state) benchmark::DoNotOptimize(WriteBundle(*policy));
+}
+BENCHMARK(BM_WriteBundleStandardPolicies);
 
 // One example plan against every standard policy (the plan is decoded once).
 void BM_Evaluate(benchmark::State& state, const char* plan_file) {

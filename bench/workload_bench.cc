@@ -1,6 +1,6 @@
 // The workloads of docs/performance.md on generated data (bench/workloads.h):
 //   W1 one step x 10 rules; W2 20 steps x 25 rules; W3 200 steps x 100 rules;
-//   W4 compiling 1,000 rules; W5 JSON text to decision (1, 20, 200 steps);
+//   W4 compiling 1,000 rules, and loading them from a bundle; W5 JSON text to decision (1, 20, 200 steps);
 //   W6 W2 on 1 and 2 threads sharing one compiled policy.
 // Each reports ns per plan and per step (counters) and heap allocations per
 // evaluation. Run pinned to one core (except W6):
@@ -15,6 +15,7 @@
 
 #include "bench/alloc_counter.h"
 #include "bench/workloads.h"
+#include "engine/bundle.h"
 #include "engine/policy.h"
 
 namespace gavel::bench {
@@ -86,6 +87,19 @@ void W4_compile(benchmark::State& state) {
   state.counters["rules"] = 1000;
 }
 BENCHMARK(W4_compile)->Unit(benchmark::kMillisecond);
+
+// The same 1,000 rules loaded from a compiled bundle (verified, not compiled).
+void W4_bundle_load(benchmark::State& state) {
+  absl::StatusOr<std::string> bytes = WriteBundle(PolicyOf(1000));
+  if (!bytes.ok()) std::abort();
+  for (auto _ : state) {
+    auto loaded = ReadBundle(*bytes);
+    if (!loaded.ok()) std::abort();
+    benchmark::DoNotOptimize(loaded);
+  }
+  state.counters["bundle_bytes"] = static_cast<double>(bytes->size());
+}
+BENCHMARK(W4_bundle_load)->Unit(benchmark::kMillisecond);
 
 void W5(benchmark::State& state) {
   const int steps = static_cast<int>(state.range(0));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/source.h"
@@ -137,6 +138,9 @@ struct RuleDecl {
   Effect effect = Effect::kDeny;
   uint32_t effect_offset = 0;
   std::vector<std::string> approvers;  // require_approval("a", "b")
+  // require_approval(p): params of the package (string or list<string>),
+  // by name and offset; the compiler adds their values to `approvers`.
+  std::vector<std::pair<std::string, uint32_t>> approver_params;
 
   std::string iter_var;  // empty: a plan-level rule
   uint32_t iter_var_offset = 0;

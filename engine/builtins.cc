@@ -6,8 +6,11 @@
 // operators.cc.
 #include "engine/builtins.h"
 
+#include <string_view>
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "engine/builtins_impl.h"
 #include "engine/builtins_net.h"
 #include "engine/builtins_plan.h"
@@ -39,6 +42,32 @@ Value FnSize(const Value* args, size_t argc) {
 
 namespace {
 
+// `l.distinct()`: the elements without repeats (by CEL equality, so 1 and
+// 1.0 are one), in first-seen order, as in cel-go's lists extension. Strings
+// go through a hash set, so counting distinct namespaces of a large plan
+// stays linear; other kinds are compared pairwise.
+Value FnDistinct(const Value* args, size_t argc) {
+  if (argc != 1 || !args[0].is_list()) return NoSuchOverload("distinct", args, argc);
+  const std::vector<Value>& elems = args[0].list().elems;
+  std::vector<Value> out;
+  absl::flat_hash_set<std::string_view> seen_strings;
+  for (const Value& e : elems) {
+    bool seen = false;
+    if (e.is_string()) {
+      seen = !seen_strings.insert(std::string_view(e.str())).second;
+    } else {
+      for (const Value& o : out) {
+        if (!o.is_string() && ValuesEqual(o, e)) {
+          seen = true;
+          break;
+        }
+      }
+    }
+    if (!seen) out.push_back(e);
+  }
+  return Value::List(std::move(out));
+}
+
 // Operators as functions (the compiler emits opcodes for them; the table
 // entries serve the checker and constant folding).
 template <Value (*Op)(const Value&, const Value&)>
@@ -62,6 +91,11 @@ Value FnIn(const Value* a, size_t n) { return Binary<OpIn>(a, n, "@in"); }
 Value FnIndex(const Value* a, size_t n) { return Binary<OpIndex>(a, n, "_[_]"); }
 Value FnNeg(const Value* a, size_t n) { return n == 1 ? OpNeg(a[0]) : NoSuchOverload("-_", a, n); }
 Value FnNot(const Value* a, size_t n) { return n == 1 ? OpNot(a[0]) : NoSuchOverload("!_", a, n); }
+
+// `s.contains(t)` on strings, `c.contains(ip | cidr)` on CIDRs (builtins_net.cc).
+Value FnContainsAny(const Value* a, size_t n) {
+  return n > 0 && IsCidrValue(a[0]) ? CidrContainsFn(a, n) : FnContains(a, n);
+}
 
 // Signature shorthands (functions, so the table may be built during static
 // initialization of another translation unit).
@@ -181,8 +215,11 @@ BuiltinTable::BuiltinTable() {
        G("size_map", {kMapAB()}, kInt()), R("string_size", {kString()}, kInt()), R("bytes_size", {kBytes()}, kInt()),
        R("list_size", {kListA()}, kInt()), R("map_size", {kMapAB()}, kInt())},
       &FnSize, "size(x) / x.size(): code points of a string, bytes of bytes, elements of a list or map");
-  add("contains", {R("contains_string", {kString(), kString()}, kBool())}, &FnContains,
-      "s.contains(t): whether t occurs in s");
+  std::vector<Overload> contains = {R("contains_string", {kString(), kString()}, kBool())};
+  for (Overload& o : CidrContainsOverloads()) contains.push_back(std::move(o));
+  add("contains", std::move(contains), &FnContainsAny,
+      "s.contains(t): whether t occurs in s; c.contains(ip), c.contains(cidr2): whether the net.CIDR c holds "
+      "the address or the whole block");
   add("startsWith", {R("starts_with_string", {kString(), kString()}, kBool())}, &FnStartsWith,
       "s.startsWith(t): whether s begins with t");
   add("endsWith", {R("ends_with_string", {kString(), kString()}, kBool())}, &FnEndsWith,
@@ -219,6 +256,8 @@ BuiltinTable::BuiltinTable() {
       &FnSubstring, "s.substring(start[, end]): the code points of s from start up to (not including) end");
   add("trim", {R("string_trim", {kString()}, kString())}, &FnTrim,
       "s.trim(): s without leading and trailing Unicode white space");
+  add("distinct", {R("list_distinct", {kListA()}, kListA())}, &FnDistinct,
+      "l.distinct(): the elements of l without repeats (by ==), in first-seen order");
   add("join", {R("list_join", {kStrings()}, kString()), R("list_join_string", {kStrings(), kString()}, kString())},
       &FnJoin, "l.join([sep]): the strings of l concatenated, with sep between them");
   add("format", {R("string_format", {kString(), Type::List(Type::Dyn())}, kString())}, &FnFormat,
@@ -283,12 +322,12 @@ BuiltinTable::BuiltinTable() {
   add("getMilliseconds", TimeAccessor("milliseconds"), &FnGetMilliseconds,
       "t.getMilliseconds([tz]): the millisecond of t (0-999); d.getMilliseconds(): whole milliseconds in d");
 
-  // --- in_cidr, glob -------------------------------------------------------
+  // --- in_cidr, cidr, isCIDR, isIP, glob ------------------------------------
   AddNetworkBuiltins(&builtins_);
   // --- within; quantity, isQuantity, isLessThan, ..., sign -----------------
   AddWindowBuiltins(&builtins_);
   AddQuantityBuiltins(&builtins_);
-  // --- before, after, upstream, downstream, covers, ttl ---------------------
+  // --- before, after, upstream, downstream, data_sources, covers, ttl -------
   AddPlanBuiltins(&builtins_);
 }
 

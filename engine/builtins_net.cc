@@ -1,4 +1,5 @@
-// `ip.in_cidr(cidr)`, `ip.in_cidr(cidrs)` and `s.glob(pattern)`.
+// `ip.in_cidr(cidr)`, `ip.in_cidr(cidrs)`, `cidr(s)` and its `contains`,
+// `isCIDR(s)`, `isIP(s)`, and `s.glob(pattern)`.
 //
 // in_cidr
 // -------
@@ -11,6 +12,20 @@
 // "invalid IP address `x`"; an invalid CIDR, anywhere in the list (whether or
 // not an earlier block matched, so a typo never hides behind a match), is
 // the error "invalid CIDR `x`: ...". The receiver is checked first.
+//
+// cidr
+// ----
+//   cidr("10.0.0.0/8")                          string -> net.CIDR
+//   cidr("10.0.0.0/8").contains("10.1.2.3")     net.CIDR, string -> bool
+//   cidr("10.0.0.0/8").contains(cidr("10.1.0.0/16"))   net.CIDR, net.CIDR -> bool
+//   isCIDR(s), isIP(s)                          string -> bool
+// cidr(s) parses a block as in_cidr does (a bare address is a /32 or /128;
+// host bits are cleared) into a `net.CIDR` message with fields `ip` (the
+// network address, canonical text) and `prefix`, so a block is parsed once
+// (a literal one at compile time) and equal blocks compare equal. contains
+// takes an IP address (a string: "10.0.0.0/8" is not an address) or another
+// block, contained when all its addresses are. Text that does not parse is
+// the error of in_cidr; isCIDR and isIP test without failing.
 //
 // glob
 // ----
@@ -39,7 +54,9 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "engine/schema.h"
 
 namespace gavel {
 namespace {
@@ -233,6 +250,43 @@ bool CidrContains(const Cidr& cidr, const IpAddress& ip) {
   return PrefixEqual(net.data(), addr.data(), prefix);
 }
 
+bool CidrContainsCidr(const Cidr& outer, const Cidr& inner) {
+  // Prefix lengths in the 128-bit space, where IPv4 is ::ffff:0:0/96.
+  int outer_bits = outer.net.v6 ? outer.prefix : 96 + outer.prefix;
+  int inner_bits = inner.net.v6 ? inner.prefix : 96 + inner.prefix;
+  return inner_bits >= outer_bits && CidrContains(outer, inner.net);
+}
+
+std::string FormatIp(const IpAddress& ip) {
+  const auto& b = ip.bytes;
+  if (!ip.v6) return absl::StrCat(b[0], ".", b[1], ".", b[2], ".", b[3]);
+  if (IsV4Mapped(ip)) return absl::StrCat("::ffff:", b[12], ".", b[13], ".", b[14], ".", b[15]);
+  int groups[8];
+  for (int g = 0; g < 8; ++g) groups[g] = b[2 * g] << 8 | b[2 * g + 1];
+  // The first longest run of two or more zero groups becomes `::`.
+  int best = -1, best_len = 1;
+  for (int g = 0; g < 8;) {
+    int len = 0;
+    while (g + len < 8 && groups[g + len] == 0) ++len;
+    if (len > best_len) {
+      best = g;
+      best_len = len;
+    }
+    g += len > 0 ? len : 1;
+  }
+  std::string out;
+  for (int g = 0; g < 8; ++g) {
+    if (g == best) {
+      out += "::";
+      g += best_len - 1;
+      continue;
+    }
+    if (!out.empty() && out.back() != ':') out += ':';
+    absl::StrAppend(&out, absl::Hex(groups[g]));
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 // Globs.
 
@@ -339,8 +393,36 @@ absl::StatusOr<CompiledGlob> CompiledGlob::Compile(std::string_view pattern) {
 
 bool CompiledGlob::Matches(std::string_view text) const {
   // at[k]: the first k tokens match the text consumed so far. Stars are
-  // epsilon-closed as we sweep k upward.
+  // epsilon-closed as we sweep k upward. Up to 63 tokens the two state
+  // vectors are bit masks (no allocation); longer patterns use vectors.
   const size_t m = tokens_.size();
+  if (m < 64) {
+    uint64_t at = 1;
+    for (size_t k = 0; k < m; ++k) {
+      const Kind kind = tokens_[k].kind;
+      if ((at >> k & 1) && (kind == Kind::kStar || kind == Kind::kDoubleStar)) at |= uint64_t{1} << (k + 1);
+    }
+    for (char ch : text) {
+      const uint8_t c = static_cast<uint8_t>(ch);
+      uint64_t next = 0;
+      for (size_t k = 0; k < m; ++k) {
+        const Token& t = tokens_[k];
+        const bool here = at >> k & 1;
+        bool v = false;
+        switch (t.kind) {
+          case Kind::kByte: v = here && c == t.byte; break;
+          case Kind::kAnyByte: v = here && c != '/'; break;
+          case Kind::kClass: v = here && classes_[t.class_index].test(c); break;
+          case Kind::kStar: v = (next >> k & 1) || ((at >> (k + 1) & 1) && c != '/'); break;
+          case Kind::kDoubleStar: v = (next >> k & 1) || (at >> (k + 1) & 1); break;
+        }
+        if (v) next |= uint64_t{1} << (k + 1);
+      }
+      if (next == 0) return false;
+      at = next;
+    }
+    return (at >> m & 1) != 0;
+  }
   std::vector<uint8_t> at(m + 1, 0), next(m + 1, 0);
   at[0] = 1;
   for (size_t k = 0; k < m; ++k) {
@@ -375,8 +457,72 @@ absl::Status ValidateGlob(std::string_view pattern) {
 }
 
 bool GlobMatch(std::string_view pattern, std::string_view text) {
-  absl::StatusOr<CompiledGlob> glob = CompiledGlob::Compile(pattern);
-  return glob.ok() && glob->Matches(text);
+  absl::StatusOr<bool> matched = MatchGlob(pattern, text);
+  return matched.ok() && *matched;
+}
+
+namespace {
+
+bool IsGlobSpecial(char c) { return c == '*' || c == '?' || c == '[' || c == '\\'; }
+
+// Patterns most globs are: a literal, `lit*`, `*lit`, `*` or `**` (where
+// `lit` has no special byte). Sets *matched and returns true if `pattern`
+// is one of them.
+bool MatchSimpleGlob(std::string_view pattern, std::string_view text, bool* matched) {
+  size_t special = 0, first = std::string_view::npos;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (IsGlobSpecial(pattern[i])) {
+      if (++special > 1) break;
+      first = i;
+    }
+  }
+  if (special == 0) {
+    *matched = pattern == text;
+    return true;
+  }
+  if (special == 2 && pattern == "**") {
+    *matched = true;
+    return true;
+  }
+  if (special != 1 || pattern[first] != '*') return false;
+  const std::string_view prefix = pattern.substr(0, first), suffix = pattern.substr(first + 1);
+  if (text.size() < prefix.size() + suffix.size() || text.substr(0, prefix.size()) != prefix ||
+      text.substr(text.size() - suffix.size()) != suffix) {
+    *matched = false;
+    return true;
+  }
+  // The star's part must not cross a `/`.
+  *matched = text.substr(prefix.size(), text.size() - prefix.size() - suffix.size()).find('/') ==
+             std::string_view::npos;
+  return true;
+}
+
+// Compiled globs by pattern, per thread (no locks on the evaluation path).
+// Bounded: cleared when full, so hostile plans cannot grow it without limit.
+class GlobCache {
+ public:
+  const absl::StatusOr<CompiledGlob>& Get(std::string_view pattern) {
+    // Debian's Abseil hashes absl::string_view, not std::string_view.
+    auto it = cache_.find(absl::string_view(pattern.data(), pattern.size()));
+    if (it != cache_.end()) return it->second;
+    if (cache_.size() >= kMaxEntries) cache_.clear();
+    return cache_.emplace(std::string(pattern), CompiledGlob::Compile(pattern)).first->second;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 1024;
+  absl::flat_hash_map<std::string, absl::StatusOr<CompiledGlob>> cache_;
+};
+
+}  // namespace
+
+absl::StatusOr<bool> MatchGlob(std::string_view pattern, std::string_view text) {
+  bool matched = false;
+  if (MatchSimpleGlob(pattern, text, &matched)) return matched;
+  thread_local GlobCache cache;
+  const absl::StatusOr<CompiledGlob>& glob = cache.Get(pattern);
+  if (!glob.ok()) return glob.status();
+  return glob->Matches(text);
 }
 
 // ---------------------------------------------------------------------------
@@ -420,18 +566,121 @@ Value InCidr(const Value* args, size_t argc) {
   return Value::Bool(found);
 }
 
+// The IP address string `v` holds, or nullopt with an error value in *error.
+std::optional<IpAddress> IpArgument(const Value& v, Value* error) {
+  std::optional<IpAddress> ip = ParseIp(v.str());
+  if (!ip) {
+    const bool block = v.str().find('/') != std::string::npos;
+    *error = Value::Error(absl::StrCat("invalid IP address `", v.str(), "`",
+                                       block ? " (for a block, write cidr(...))" : ""));
+  }
+  return ip;
+}
+
+// The block a net.CIDR value holds (made by CidrValue, so it parses).
+std::optional<Cidr> CidrOf(const Value& v) {
+  if (!IsCidrValue(v)) return std::nullopt;
+  const MessageData& m = v.message();
+  if (m.fields.size() != 2 || !m.fields[0].is_string() || !m.fields[1].is_int()) return std::nullopt;
+  std::optional<IpAddress> ip = ParseIp(m.fields[0].str());
+  const int64_t prefix = m.fields[1].int_value();
+  if (!ip || prefix < 0 || prefix > (ip->v6 ? 128 : 32)) return std::nullopt;
+  return Cidr{*ip, static_cast<int>(prefix)};
+}
+
+Value MakeCidr(const Value* args, size_t argc) {
+  if (argc != 1 || !args[0].is_string()) return NoOverload("cidr", args, argc);
+  absl::StatusOr<Cidr> cidr = ParseCidr(args[0].str());
+  if (!cidr.ok()) return Value::Error(std::string(cidr.status().message()));
+  return CidrValue(*cidr);
+}
+
+Value IsCidrText(const Value* args, size_t argc) {
+  if (argc != 1 || !args[0].is_string()) return NoOverload("isCIDR", args, argc);
+  return Value::Bool(ParseCidr(args[0].str()).ok());
+}
+
+Value IsIpText(const Value* args, size_t argc) {
+  if (argc != 1 || !args[0].is_string()) return NoOverload("isIP", args, argc);
+  return Value::Bool(ParseIp(args[0].str()).has_value());
+}
+
 Value Glob(const Value* args, size_t argc) {
   if (argc != 2 || !args[0].is_string() || !args[1].is_string()) {
     return NoOverload("glob", args, argc);
   }
-  absl::StatusOr<CompiledGlob> glob = CompiledGlob::Compile(args[1].str());
-  if (!glob.ok()) return Value::Error(std::string(glob.status().message()));
-  return Value::Bool(glob->Matches(args[0].str()));
+  absl::StatusOr<bool> matched = MatchGlob(args[1].str(), args[0].str());
+  if (!matched.ok()) return Value::Error(std::string(matched.status().message()));
+  return Value::Bool(*matched);
 }
 
 }  // namespace
 
+const MessageType& CidrMessageType() {
+  static const MessageType* type = [] {
+    auto* t = new MessageType;
+    t->name = "CIDR";
+    t->full_name = "net.CIDR";
+    t->fields = {FieldDesc{"ip", 0, Type::String(), "the network address, host bits cleared"},
+                 FieldDesc{"prefix", 1, Type::Int(), "the prefix length"}};
+    return t;
+  }();
+  return *type;
+}
+
+Value CidrValue(const Cidr& cidr) {
+  return Value::Message(&CidrMessageType(), {Value::String(FormatIp(cidr.net)), Value::Int(cidr.prefix)}, 0b11);
+}
+
+bool IsCidrValue(const Value& v) { return v.is_message() && v.message().type == &CidrMessageType(); }
+
+std::vector<Overload> CidrContainsOverloads() {
+  const Type cidr = Type::Message(&CidrMessageType());
+  return {Overload{"cidr_contains_ip", true, {cidr, Type::String()}, Type::Bool()},
+          Overload{"cidr_contains_cidr", true, {cidr, cidr}, Type::Bool()}};
+}
+
+Value CidrContainsFn(const Value* args, size_t argc) {
+  if (argc != 2 || !IsCidrValue(args[0]) || !(args[1].is_string() || IsCidrValue(args[1]))) {
+    return NoOverload("contains", args, argc);
+  }
+  // Only cidr() makes these values; a malformed one (a default message) is
+  // an error all the same.
+  const Value malformed = Value::Error("contains(): malformed net.CIDR value");
+  std::optional<Cidr> outer = CidrOf(args[0]);
+  if (!outer) return malformed;
+  if (args[1].is_string()) {
+    Value error;
+    std::optional<IpAddress> ip = IpArgument(args[1], &error);
+    if (!ip) return error;
+    return Value::Bool(CidrContains(*outer, *ip));
+  }
+  std::optional<Cidr> inner = CidrOf(args[1]);
+  if (!inner) return malformed;
+  return Value::Bool(CidrContainsCidr(*outer, *inner));
+}
+
 void AddNetworkBuiltins(std::vector<Builtin>* table) {
+  const Type cidr = Type::Message(&CidrMessageType());
+  table->push_back(Builtin{
+      "cidr",
+      {Overload{"string_to_cidr", false, {Type::String()}, cidr}},
+      &MakeCidr,
+      "cidr(s): the IPv4 or IPv6 block s as a net.CIDR (fields ip and prefix), for c.contains(ip) and "
+      "c.contains(cidr2), e.g. cidr(\"10.0.0.0/8\").contains(\"10.1.2.3\")",
+  });
+  table->push_back(Builtin{
+      "isCIDR",
+      {Overload{"is_cidr_string", false, {Type::String()}, Type::Bool()}},
+      &IsCidrText,
+      "isCIDR(s): whether s is an IPv4 or IPv6 block that cidr(s) accepts",
+  });
+  table->push_back(Builtin{
+      "isIP",
+      {Overload{"is_ip_string", false, {Type::String()}, Type::Bool()}},
+      &IsIpText,
+      "isIP(s): whether s is an IPv4 or IPv6 address",
+  });
   table->push_back(Builtin{
       "in_cidr",
       {

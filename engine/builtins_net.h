@@ -1,4 +1,5 @@
-// Network and pattern built-ins: `ip.in_cidr(cidr)`, `ip.in_cidr(cidrs)` and
+// Network and pattern built-ins: `ip.in_cidr(cidr)`, `ip.in_cidr(cidrs)`,
+// `cidr(s)`, `c.contains(ip | cidr)`, `isCIDR(s)`, `isIP(s)` and
 // `s.glob(pattern)`, plus the pure helpers behind them (IP and CIDR parsing,
 // containment, glob validation and matching), exposed so they can be unit
 // tested and reused by a compile-time pass that pre-parses constant
@@ -10,6 +11,7 @@
 #include <bitset>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,7 +21,12 @@
 
 namespace gavel {
 
-// Appends the `in_cidr` and `glob` entries to the built-in table.
+struct MessageType;  // schema.h
+
+// Appends the `in_cidr`, `cidr`, `isCIDR`, `isIP` and `glob` entries to the
+// built-in table. `c.contains(...)` on a CIDR shares the name `contains` with
+// the string method: builtins.cc adds CidrContainsOverloads() to that entry
+// and calls CidrContainsFn for a CIDR receiver.
 void AddNetworkBuiltins(std::vector<Builtin>* table);
 
 // ---------------------------------------------------------------------------
@@ -66,6 +73,31 @@ absl::StatusOr<Cidr> ParseCidr(std::string_view text);
 //     `::/0` contains `::ffff:10.0.0.1` (but not `10.0.0.1`).
 bool CidrContains(const Cidr& cidr, const IpAddress& ip);
 
+// Whether every address of `inner` is in `outer` (same family rules as
+// CidrContains: `10.0.0.0/8` contains `::ffff:10.1.0.0/112`, `::/0` contains
+// no IPv4 block).
+bool CidrContainsCidr(const Cidr& outer, const Cidr& inner);
+
+// Canonical text: a dotted quad for IPv4; RFC 5952 for IPv6 (lower case, no
+// leading zeros, the longest run of two or more zero groups as `::`), with
+// IPv4-mapped addresses as `::ffff:a.b.c.d`.
+std::string FormatIp(const IpAddress& ip);
+
+// ---------------------------------------------------------------------------
+// CIDR values.
+
+// The type of `cidr(s)`: the message `net.CIDR`, with fields `ip` (string,
+// the network address in canonical text, host bits cleared) and `prefix`
+// (int). Equal blocks are equal values.
+const MessageType& CidrMessageType();
+Value CidrValue(const Cidr& cidr);
+bool IsCidrValue(const Value& v);
+
+// The receiver overloads `net.CIDR.contains(string)` (an IP address) and
+// `net.CIDR.contains(net.CIDR)` (a subnet), and their implementation.
+std::vector<Overload> CidrContainsOverloads();
+Value CidrContainsFn(const Value* args, size_t argc);
+
 // ---------------------------------------------------------------------------
 // Globs.
 
@@ -94,8 +126,14 @@ class CompiledGlob {
 absl::Status ValidateGlob(std::string_view pattern);
 
 // Whether `text` matches `pattern`, anchored at both ends. An invalid
-// pattern matches nothing (call ValidateGlob to tell).
+// pattern matches nothing (call ValidateGlob or MatchGlob to tell).
 bool GlobMatch(std::string_view pattern, std::string_view text);
+
+// Whether `text` matches `pattern`, or the InvalidArgument error of an
+// invalid pattern. The fast path of every glob in the engine: literal,
+// `prefix*`, `*suffix`, `*` and `**` patterns match without compiling; the
+// others are compiled once per thread and cached.
+absl::StatusOr<bool> MatchGlob(std::string_view pattern, std::string_view text);
 
 }  // namespace gavel
 

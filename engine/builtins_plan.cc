@@ -2,7 +2,8 @@
 //
 // Steps are identified by id: a step value whose id is not a step of the
 // plan in scope is an error. Closures (`upstream`, `downstream`) follow the
-// edges of `depends_on` and `inputs` with an iterative depth-first search
+// edges of `depends_on` and `inputs` (`data_sources`: `inputs` only, data
+// flow without mere ordering) with an iterative depth-first search
 // over the graph EvalScope builds once per evaluation, and list the steps
 // in plan order, without the step itself.
 //
@@ -114,6 +115,14 @@ Value FnUpstream(const Value* args, size_t argc) {
   return Closure(*scope, scope->graph().up, i);
 }
 
+Value FnDataSources(const Value* args, size_t argc) {
+  Value error;
+  EvalScope* scope = nullptr;
+  int i = StepPosition("data_sources", args, argc, &scope, &error);
+  if (i < 0) return error;
+  return Closure(*scope, scope->graph().inputs, i);
+}
+
 Value FnDownstream(const Value* args, size_t argc) {
   Value error;
   EvalScope* scope = nullptr;
@@ -141,12 +150,13 @@ bool ListMatches(const Value& patterns, const std::string& value, bool glob, boo
       if (pattern == value) return true;
       continue;
     }
-    absl::Status status = ValidateGlob(pattern);
-    if (!status.ok()) {
-      *error = Value::Error(absl::StrCat("covers(): grant ", std::string(field), ": ", std::string(status.message())));
+    absl::StatusOr<bool> matched = MatchGlob(pattern, value);
+    if (!matched.ok()) {
+      *error = Value::Error(
+          absl::StrCat("covers(): grant ", std::string(field), ": ", std::string(matched.status().message())));
       return false;
     }
-    if (GlobMatch(pattern, value)) return true;
+    if (*matched) return true;
   }
   return false;
 }
@@ -236,6 +246,9 @@ void AddPlanBuiltins(std::vector<Builtin>* table) {
                            "in plan order"});
   table->push_back(Builtin{"downstream", {method("step_downstream", {step}, steps)}, &FnDownstream,
                            "step.downstream(): the steps that depend on or take inputs from this one, "
+                           "transitively, in plan order"});
+  table->push_back(Builtin{"data_sources", {method("step_data_sources", {step}, steps)}, &FnDataSources,
+                           "step.data_sources(): the steps whose outputs flow into this one, over `inputs` only, "
                            "transitively, in plan order"});
   table->push_back(Builtin{"covers", {method("grant_covers_step", {grant, step}, Type::Bool())}, &FnCovers,
                            "g.covers(step): whether the grant's actions, verbs, kinds, namespaces and clusters match "

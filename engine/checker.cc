@@ -151,6 +151,7 @@ class Checker {
 
   void CheckRule(int file, RuleDecl& rule);
   bool CheckLiteralArguments(const Expr& call);
+  void CheckApproverParams(const RuleDecl& rule);
   void CheckAnnotations(RuleDecl& rule);
   void ExpectBool(Expr& e, const char* clause);
 
@@ -312,7 +313,17 @@ bool Checker::CheckLiteralArguments(const Expr& call) {
     }
     return ok;
   }
-  if (call.args.empty() || (call.name != "in_cidr" && call.name != "glob")) return true;
+  // cidr(c).contains(ip): a constant address must parse.
+  if (call.name == "contains" && call.target && call.target->type.kind() == TypeKind::kMessage &&
+      call.target->type.message() == &CidrMessageType() && call.args.size() == 1) {
+    const Expr& lit = *call.args[0];
+    if (lit.kind != ExprKind::kLiteral || !lit.literal.is_string() || ParseIp(lit.literal.str())) return true;
+    const bool block = lit.literal.str().find('/') != std::string::npos;
+    ErrorAt(lit, codes::kInvalidLiteral, absl::StrCat("invalid IP address ", Backtick(lit.literal.str()),
+                                                      block ? " (for a block, write cidr(...))" : ""));
+    return false;
+  }
+  if (call.args.empty() || (call.name != "in_cidr" && call.name != "cidr" && call.name != "glob")) return true;
   const Expr& arg = *call.args[0];
   std::vector<const Expr*> literals;
   if (arg.kind == ExprKind::kLiteral) literals.push_back(&arg);
@@ -360,6 +371,7 @@ void Checker::ExpectBool(Expr& e, const char* clause) {
 
 void Checker::CheckRule(int file, RuleDecl& rule) {
   CheckAnnotations(rule);
+  CheckApproverParams(rule);
   scope_.clear();
   next_slot_ = max_slot_ = 0;
   if (rule.iter_range) {
@@ -398,6 +410,33 @@ void Checker::CheckRule(int file, RuleDecl& rule) {
   }
   rule.num_slots = max_slot_;
   (void)file;
+}
+
+// require_approval(p): p is a param of the rule's package holding one
+// approver (string) or several (list<string>).
+void Checker::CheckApproverParams(const RuleDecl& rule) {
+  for (const auto& [name, offset] : rule.approver_params) {
+    const ParamDecl* found = nullptr;
+    std::vector<std::string> names;
+    for (const auto& p : set_.params) {
+      if (set_.file_package[p.file] != package_) continue;
+      const ParamDecl& decl = set_.files[p.file].params[p.index];
+      names.push_back(decl.name);
+      if (decl.name == name) found = &decl;
+    }
+    if (found == nullptr) {
+      std::string hint = DidYouMean(name, names);
+      Error(offset, codes::kUnknownName,
+            absl::StrCat("approver ", Backtick(name), " is not a param of package ", Backtick(set_.packages[package_].name),
+                         hint.empty() ? "" : absl::StrCat(" (did you mean ", Backtick(hint), "?)")),
+            name.size());
+    } else if (!(found->type == Type::String()) && !(found->type == Type::List(Type::String()))) {
+      Error(offset, codes::kType,
+            absl::StrCat("approver param ", Backtick(name), " must be a `string` or a `list<string>`, not ",
+                         Backtick(found->type.ToString())),
+            name.size());
+    }
+  }
 }
 
 std::vector<std::string> Checker::VisibleNames() const {

@@ -7,7 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/builtins.h"
+#include "engine/builtins_impl.h"
 #include "engine/operators.h"
+#include "engine/schema.h"
+#include "engine/suggest.h"
 
 namespace gavel {
 
@@ -39,6 +42,102 @@ bool ValueHasType(const Value& v, const Type& t) {
     case TypeKind::kMessage: return v.is_message() && v.message().type == t.message();
     default: return false;
   }
+}
+
+namespace {
+
+// A value as shown in an error message: short, on one line.
+std::string Shown(const Value& v) {
+  std::string s = v.DebugString();
+  constexpr size_t kMax = 60;
+  if (s.size() > kMax) s = absl::StrCat(s.substr(0, kMax), "...");
+  return absl::StrCat("`", s, "`");
+}
+
+// ConvertParamValue below; `path` names the part being converted (`p[1]`),
+// `top` whether it is the whole value.
+bool ConvertPart(const Value& v, const Type& t, const std::string& path, bool top, Value* out, std::string* why) {
+  auto mismatch = [&]() {
+    *why = top ? absl::StrCat("was given ", KindName(v.kind()), " ", Shown(v))
+               : absl::StrCat("`", path, "` is ", KindName(v.kind()), " ", Shown(v), ", not ", t.ToString());
+    return false;
+  };
+  auto parse = [&](Value parsed, const char* what) {
+    if (parsed.is_error()) {
+      *why = absl::StrCat(top ? "was given " : absl::StrCat("`", path, "` is "), Shown(v), ", not a ", what, ": ",
+                          parsed.error_message());
+      return false;
+    }
+    *out = std::move(parsed);
+    return true;
+  };
+  switch (t.kind()) {
+    case TypeKind::kDyn:
+      *out = v;
+      return true;
+    case TypeKind::kDouble:
+      // YAML and JSON write 2 for 2.0.
+      if (v.is_int()) *out = Value::Double(static_cast<double>(v.int_value()));
+      else if (v.is_uint()) *out = Value::Double(static_cast<double>(v.uint_value()));
+      else if (v.is_double()) *out = v;
+      else return mismatch();
+      return true;
+    case TypeKind::kUint:
+      if (v.is_int() && v.int_value() >= 0) *out = Value::Uint(static_cast<uint64_t>(v.int_value()));
+      else if (v.is_uint()) *out = v;
+      else return mismatch();
+      return true;
+    case TypeKind::kBytes:
+      if (v.is_string()) *out = Value::Bytes(v.str());
+      else if (v.is_bytes()) *out = v;
+      else return mismatch();
+      return true;
+    case TypeKind::kDuration:
+      if (v.is_string()) return parse(builtins_internal::ParseDurationText(v.str()), "duration");
+      if (!v.is_duration()) return mismatch();
+      *out = v;
+      return true;
+    case TypeKind::kTimestamp:
+      if (v.is_string()) return parse(builtins_internal::ParseTimestampText(v.str()), "timestamp");
+      if (!v.is_timestamp()) return mismatch();
+      *out = v;
+      return true;
+    case TypeKind::kList: {
+      if (!v.is_list()) return mismatch();
+      std::vector<Value> elems;
+      const std::vector<Value>& given = v.list().elems;
+      for (size_t i = 0; i < given.size(); ++i) {
+        Value e;
+        if (!ConvertPart(given[i], t.elem(), absl::StrCat(path, "[", i, "]"), false, &e, why)) return false;
+        elems.push_back(std::move(e));
+      }
+      *out = Value::List(std::move(elems));
+      return true;
+    }
+    case TypeKind::kMap: {
+      if (!v.is_map()) return mismatch();
+      std::vector<std::pair<Value, Value>> entries;
+      for (const auto& [k, val] : v.map().entries) {
+        const std::string at = absl::StrCat(path, "[", k.DebugString(), "]");
+        Value key, value;
+        if (!ConvertPart(k, t.key(), absl::StrCat("key of ", at), false, &key, why)) return false;
+        if (!ConvertPart(val, t.value(), at, false, &value, why)) return false;
+        entries.emplace_back(std::move(key), std::move(value));
+      }
+      *out = Value::Map(std::move(entries));
+      return true;
+    }
+    default:
+      if (!ValueHasType(v, t)) return mismatch();
+      *out = v;
+      return true;
+  }
+}
+
+}  // namespace
+
+bool ConvertParamValue(const Value& given, const Type& type, std::string_view name, Value* out, std::string* why) {
+  return ConvertPart(given, type, std::string(name), true, out, why);
 }
 
 namespace {
@@ -148,7 +247,10 @@ void Compiler::Emit(const Expr& e) {
       Emit(*e.target);
       if (e.test_only) {
         Add(Op::HAS, NameConst(e.name), 0, e.offset);
-      } else if (e.target->type.kind() == TypeKind::kMessage && e.ref_index >= 0) {
+      } else if (e.target->type.kind() == TypeKind::kMessage && e.ref_index >= 0 &&
+                 Schema::Get().FindMessage(e.target->type.message()->full_name) == e.target->type.message()) {
+        // By index for the plan's messages; others (`net.CIDR`) by name,
+        // as bundles verify field indices against the plan schema only.
         Add(Op::FIELD, e.ref_index, NameConst(e.name), e.offset);
       } else {
         Add(Op::SELECT, NameConst(e.name), 0, e.offset);
@@ -304,6 +406,35 @@ int SlotsOf(const Expr& e) {
   return slots;
 }
 
+// require_approval(p): the values of the params the checker resolved. An
+// empty list would leave nobody to approve: an error, at the rule.
+void AddApproverParams(const RuleDecl& rule, const std::string& package, const Program& program, Location at,
+                       std::vector<std::string>& approvers, Diagnostics& diags) {
+  for (const auto& [name, offset] : rule.approver_params) {
+    const std::string qualified = absl::StrCat(package, ".", name);
+    auto it = std::find(program.param_names.begin(), program.param_names.end(), qualified);
+    if (it == program.param_names.end()) continue;  // reported by the checker
+    const Value& v = program.params[static_cast<size_t>(it - program.param_names.begin())];
+    const size_t before = approvers.size();
+    if (v.is_string()) {
+      approvers.push_back(v.str());
+    } else if (v.is_list()) {
+      for (const Value& e : v.list().elems) {
+        if (e.is_string()) approvers.push_back(e.str());
+      }
+    }
+    const bool empty = approvers.size() == before ||
+                       std::any_of(approvers.begin() + static_cast<std::ptrdiff_t>(before), approvers.end(),
+                                   [](const std::string& a) { return a.empty(); });
+    if (empty) {
+      diags.Add(Location{at.file, offset}, codes::kType,
+                absl::StrCat("rule `", rule.name, "` needs approvers, but param `", qualified,
+                             "` holds none (or an empty name)"),
+                name.size());
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Program> CompileExpression(const Expr& e, std::shared_ptr<const SourceFile> source,
@@ -316,29 +447,37 @@ std::unique_ptr<Program> CompileExpression(const Expr& e, std::shared_ptr<const 
   return program;
 }
 
-std::unique_ptr<Program> CompileProgram(const PolicySet& set, const std::map<std::string, Value>& param_values,
-                                        Diagnostics& diags) {
+std::unique_ptr<Program> CompileProgram(const PolicySet& set, const CompileOptions& options, Diagnostics& diags) {
   auto program = std::make_unique<Program>();
   for (const PolicyFile& f : set.files) program->sources.push_back(f.source);
   const size_t errors_before = diags.size();
   Compiler compiler(set, *program, diags);
 
+  // Where a value given in `options` came from (a line of the config), if known.
+  auto given_at = [&](const std::map<std::string, Location>& locations, const std::string& name) -> const Location* {
+    auto it = locations.find(name);
+    return it == locations.end() ? nullptr : &it->second;
+  };
+
   // Params: the given value, else the default, which must be constant.
   std::map<std::string, bool> used;
+  std::vector<std::string> declared;
   for (const auto& p : set.params) {
     const PolicyFile& file = set.files[p.file];
     const ParamDecl& decl = file.params[p.index];
     Location loc{file.source.get(), decl.offset};
+    declared.push_back(p.qualified);
     Value v;
-    auto given = param_values.find(p.qualified);
-    if (given != param_values.end()) {
-      v = given->second;
+    auto given = options.params.find(p.qualified);
+    if (given != options.params.end()) {
       used[p.qualified] = true;
-      if (!ValueHasType(v, decl.type)) {
-        diags.Add(loc, codes::kType,
-                  absl::StrCat("param `", p.qualified, "` is declared `", decl.type_text.empty() ? decl.type.ToString() : decl.type_text,
-                               "` but was given ", v.DebugString()),
-                  decl.name.size());
+      std::string why;
+      if (!ConvertParamValue(given->second, decl.type, p.qualified, &v, &why)) {
+        const Location* at = given_at(options.param_locations, p.qualified);
+        diags.Add(at ? *at : loc, codes::kType,
+                  absl::StrCat("param `", p.qualified, "` is declared `",
+                               decl.type_text.empty() ? decl.type.ToString() : decl.type_text, "` but ", why),
+                  at ? p.qualified.size() : decl.name.size());
       }
     } else if (decl.default_value == nullptr) {
       diags.Add(loc, codes::kType, absl::StrCat("param `", p.qualified, "` has no default and no value was given"),
@@ -351,15 +490,29 @@ std::unique_ptr<Program> CompileProgram(const PolicySet& set, const std::map<std
     program->params.push_back(std::move(v));
     program->param_names.push_back(p.qualified);
   }
-  for (const auto& [name, value] : param_values) {
-    if (!used.count(name)) {
-      diags.Add(Location{}, codes::kUnknownName, absl::StrCat("no param `", name, "` is declared"));
-    }
+  for (const auto& [name, value] : options.params) {
+    if (used.count(name)) continue;
+    const Location* at = given_at(options.param_locations, name);
+    diags.Add(at ? *at : Location{}, codes::kUnknownName,
+              absl::StrCat("no param `", name, "` is declared", DidYouMeanHint(name, declared)),
+              at ? name.size() : 1);
   }
 
+  std::vector<std::string> package_names;
   for (const PolicySet::PackageEntry& pkg : set.packages) {
-    program->packages.push_back(
-        CompiledPackage{pkg.name, pkg.default_deny, pkg.default_deny ? pkg.default_location.ToString() : ""});
+    package_names.push_back(pkg.name);
+    auto e = options.enforcement.find(pkg.name);
+    program->packages.push_back(CompiledPackage{pkg.name, pkg.default_deny,
+                                                pkg.default_deny ? pkg.default_location.ToString() : "",
+                                                e == options.enforcement.end() ? Enforcement::kDeny : e->second});
+  }
+  for (const auto& [name, enforcement] : options.enforcement) {
+    if (std::find(package_names.begin(), package_names.end(), name) != package_names.end()) continue;
+    const Location* at = given_at(options.enforcement_locations, name);
+    diags.Add(at ? *at : Location{}, codes::kUnknownName,
+              absl::StrCat("enforcement for package `", name, "`, which the policy set does not have",
+                           DidYouMeanHint(name, package_names)),
+              at ? name.size() : 1);
   }
 
   // Package lets: chunks with frames of their own. A let uses only earlier
@@ -381,6 +534,7 @@ std::unique_ptr<Program> CompileProgram(const PolicySet& set, const std::map<std
       r.qualified = absl::StrCat(file.package, ".", rule.name);
       r.effect = rule.effect;
       r.approvers = rule.approvers;
+      AddApproverParams(rule, file.package, *program, Location{src, rule.offset}, r.approvers, diags);
       r.doc = rule.doc;
       r.location = Location{src, rule.offset};
       r.location_text = r.location.ToString();

@@ -8,17 +8,20 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "engine/checker.h"
+#include "engine/policy.h"
 #include "engine/program.h"
 
 namespace gavel {
 
-// `param_values` overrides param defaults, by "package.param". Errors (a
-// param without a value, a value of the wrong type) go to `diags`; returns
-// null if there were any.
-std::unique_ptr<Program> CompileProgram(const PolicySet& set, const std::map<std::string, Value>& param_values,
-                                        Diagnostics& diags);
+// `options.params` overrides param defaults, by "package.param";
+// `options.enforcement` sets the enforcement of packages. Errors (a param
+// without a value, a value of the wrong type, an unknown param or package)
+// go to `diags`, at the locations in `options` when it has them; returns null
+// if there were any.
+std::unique_ptr<Program> CompileProgram(const PolicySet& set, const CompileOptions& options, Diagnostics& diags);
 
 // Compiles one checked standalone expression into a program whose chunk 0
 // computes it (for tools, tests and the conformance runner).
@@ -31,6 +34,14 @@ bool FoldConstant(const Expr& e, const std::vector<Value>& params, Value* out);
 
 // Whether a runtime value fits a declared param type.
 bool ValueHasType(const Value& v, const Type& t);
+
+// Converts a param value given from outside the policy (the config, the C
+// API, Python) to the param's declared type: ints widen to double (and, when
+// not negative, to uint), strings parse as durations (`90m`) and timestamps
+// (RFC 3339) and become bytes, element by element inside lists and maps.
+// When it does not fit, returns false and sets `why` to the first part that
+// does not: "was given string `\"x\"`", "`p[1]` is int `42`, not string".
+bool ConvertParamValue(const Value& given, const Type& type, std::string_view name, Value* out, std::string* why);
 
 }  // namespace gavel
 

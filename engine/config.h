@@ -36,7 +36,7 @@ struct ConfigEnvironment {
   Location location;  // of the environment's key
   struct Param {
     Value value;        // converted from YAML: null, bool, int, double, string, list, map
-    Location location;  // of the value, for type errors
+    Location location;  // of the key, where unknown params and wrong types are reported
   };
   std::map<std::string, Param> params;  // by "package.param"
   struct PackageEnforcement {
@@ -50,6 +50,7 @@ struct Config {
   std::shared_ptr<const SourceFile> source;  // the YAML text, for locations
   std::vector<std::string> policies;          // resolved against the file's directory
   std::map<std::string, ConfigEnvironment> environments;
+  Location environments_location;  // of the `environments` key (else the file's start)
 };
 
 // Parses a config. `name` is used in locations and, with `base_dir`, to
@@ -67,6 +68,10 @@ std::shared_ptr<const Config> LoadConfig(const std::string& path, Diagnostics& d
 // everywhere). Unknown params, params of the wrong type and unknown packages
 // are reported by CompilePolicy, at the YAML location carried in `options`.
 bool ResolveEnvironment(const Config& config, std::string_view env, CompileOptions& options, Diagnostics& diags);
+
+// "no environment `prd` in `where` (did you mean `prod`?); it defines `dev`,
+// `prod`": the message for an environment the config does not define.
+std::string UnknownEnvironmentMessage(const Config& config, std::string_view env, std::string_view where);
 
 }  // namespace gavel
 

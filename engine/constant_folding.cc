@@ -96,7 +96,9 @@ bool FoldConstant(const Expr& e, const std::vector<Value>& params, Value* out) {
       const Builtin& fn = BuiltinTable::Get().at(e.ref_index);
       if (fn.fn == nullptr) return false;
       Value r = fn.fn(args.data(), args.size());
-      if (r.is_error()) return false;
+      // A message (a `net.CIDR`) stays a call: constants are plain values,
+      // which a bundle can hold.
+      if (r.is_error() || r.is_message()) return false;
       *out = std::move(r);
       return true;
     }

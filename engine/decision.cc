@@ -21,6 +21,7 @@ void Decision::Finish() {
   bool deny = !errors.empty();
   bool approval = false;
   for (const Violation& v : violations) {
+    if (v.dryrun) continue;
     if (v.effect == Effect::kDeny) deny = true;
     if (v.effect == Effect::kRequireApproval) {
       approval = true;
@@ -91,6 +92,8 @@ void AppendViolations(std::string* out, const std::vector<Violation>& items) {
     AppendJsonString(out, v.message);
     out->append(", \"location\": ");
     AppendJsonString(out, v.location);
+    // Only when set, so that decisions without dryrun packages read as before.
+    if (v.dryrun) out->append(", \"dryrun\": true");
     if (v.effect == Effect::kRequireApproval) {
       out->append(", \"approvers\": ");
       AppendStrings(out, v.approvers);

@@ -23,6 +23,10 @@ struct Violation {
   std::string message;
   std::string location;   // file:line:col of the rule
   std::vector<std::string> approvers;  // require_approval only
+  // Found by a package in dryrun (docs/config.md): reported among the
+  // warnings with the effect it would have had (a runtime error reports as
+  // deny, its message starting "runtime error: "), and ignored by the verdict.
+  bool dryrun = false;
 };
 
 // A rule that failed at run time (or a plan-level failure): fails closed.
@@ -37,12 +41,13 @@ struct EvalError {
 struct Decision {
   Verdict verdict = Verdict::kAllow;
   std::vector<Violation> violations;  // deny and require_approval
-  std::vector<Violation> warnings;    // warn
+  std::vector<Violation> warnings;    // warn, and everything found in dryrun
   std::vector<EvalError> errors;
   std::vector<std::string> approvers; // union over fired approval rules, sorted
 
   // Sets `verdict` from the rest: any deny or error -> deny; else any
-  // approval -> needs_approval; else allow. Also sorts and dedups approvers.
+  // approval -> needs_approval; else allow (dryrun findings never count).
+  // Also sorts and dedups approvers.
   void Finish();
 
   // One JSON object, no newline: {"plan": ..., "verdict": ..., "violations": [...],

@@ -48,6 +48,7 @@ const EvalScope::StepGraph& EvalScope::graph() {
   const int n = static_cast<int>(all.size());
   g->up.resize(n);
   g->down.resize(n);
+  g->inputs.resize(n);
   g->ids.reserve(n);
   for (int i = 0; i < n; ++i) g->ids.emplace(all[i].message().fields[kStepId].str(), i);
   for (int i = 0; i < n; ++i) {
@@ -59,6 +60,7 @@ const EvalScope::StepGraph& EvalScope::graph() {
         if (it == g->ids.end() || it->second == i) continue;
         g->up[i].push_back(it->second);
         g->down[it->second].push_back(i);
+        if (field == kStepInputs) g->inputs[i].push_back(it->second);
       }
     }
   }

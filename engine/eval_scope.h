@@ -40,6 +40,7 @@ class EvalScope {
     absl::flat_hash_map<std::string, int> ids;  // step id -> position in plan.steps
     std::vector<std::vector<int>> up;           // a step -> the steps it depends on or takes inputs from
     std::vector<std::vector<int>> down;         // the reverse edges
+    std::vector<std::vector<int>> inputs;       // a step -> the steps it takes inputs from (data flow only)
   };
   // Built on first use; requires has_plan().
   const StepGraph& graph();

@@ -1,5 +1,6 @@
 // Evaluates every rule of a compiled policy over a plan and assembles the
-// decision: the rule loop around the VM. Runtime errors fail closed.
+// decision: the rule loop around the VM. Runtime errors fail closed, except
+// in a package in dryrun, whose findings are only reported (warnings).
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -28,7 +29,8 @@ StepRef StepOf(const Value& elem) {
 
 class RuleRunner {
  public:
-  RuleRunner(EvalContext& ctx, Decision& decision) : ctx_(ctx), decision_(decision) {}
+  RuleRunner(EvalContext& ctx, Decision& decision, std::vector<Permit>* permits)
+      : ctx_(ctx), decision_(decision), permits_(permits) {}
 
   // Runs `rule` over its elements; for permit rules, marks the steps it
   // permits in `permitted` instead of reporting anything.
@@ -82,6 +84,7 @@ class RuleRunner {
       if (permitted && step.index >= 0 && step.index < static_cast<int64_t>(permitted->size())) {
         (*permitted)[step.index] = 1;
       }
+      if (permits_) permits_->push_back(Permit{rule.qualified, step.id, step.index});
       return;
     }
     Violation v;
@@ -93,7 +96,12 @@ class RuleRunner {
     v.location = rule.location_text;
     v.approvers = rule.approvers;
     v.message = Message(rule);
-    (rule.effect == Effect::kWarn ? decision_.warnings : decision_.violations).push_back(std::move(v));
+    v.dryrun = rule.effect != Effect::kWarn && Dryrun(rule);
+    (rule.effect == Effect::kWarn || v.dryrun ? decision_.warnings : decision_.violations).push_back(std::move(v));
+  }
+
+  bool Dryrun(const CompiledRule& rule) const {
+    return ctx_.program->packages[rule.package_index].enforcement == Enforcement::kDryrun;
   }
 
   std::string Message(const CompiledRule& rule) {
@@ -116,17 +124,32 @@ class RuleRunner {
   }
 
   void Error(const CompiledRule& rule, const StepRef& step, std::string message) {
+    if (Dryrun(rule)) {
+      // What would have failed closed (deny) is only reported.
+      Violation v;
+      v.rule = rule.qualified;
+      v.effect = Effect::kDeny;
+      v.severity = rule.severity;
+      v.step = step.id;
+      v.step_index = step.index;
+      v.message = absl::StrCat("runtime error: ", message);
+      v.location = rule.location_text;
+      v.dryrun = true;
+      decision_.warnings.push_back(std::move(v));
+      return;
+    }
     decision_.errors.push_back(EvalError{rule.qualified, step.id, step.index, std::move(message), rule.location_text});
   }
 
   EvalContext& ctx_;
   Decision& decision_;
+  std::vector<Permit>* permits_;  // null unless the caller asked
   Frame frame_;
 };
 
 }  // namespace
 
-Decision Evaluate(const CompiledPolicy& policy, const Plan& plan) {
+Decision Evaluate(const CompiledPolicy& policy, const Plan& plan, std::vector<Permit>* permits) {
   const Program& program = policy.program();
   EvalContext ctx;
   ctx.program = &program;
@@ -138,7 +161,7 @@ Decision Evaluate(const CompiledPolicy& policy, const Plan& plan) {
   ctx.pkg_let_state.assign(program.package_lets.size(), 0);
 
   Decision decision;
-  RuleRunner runner(ctx, decision);
+  RuleRunner runner(ctx, decision, permits);
   const size_t num_steps = plan.steps().size();
   // Per default-deny package: which steps some permit rule allows.
   std::vector<std::vector<char>> permitted(program.packages.size());
@@ -169,7 +192,8 @@ Decision Evaluate(const CompiledPolicy& policy, const Plan& plan) {
       v.message = absl::StrCat("step `", v.step, "` (`", step.fields[kStepAction].str(),
                                "`) is not permitted by package `", pkg.name, "`");
       v.location = pkg.default_location;
-      decision.violations.push_back(std::move(v));
+      v.dryrun = pkg.enforcement == Enforcement::kDryrun;
+      (v.dryrun ? decision.warnings : decision.violations).push_back(std::move(v));
     }
   }
   decision.Finish();

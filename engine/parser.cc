@@ -733,6 +733,7 @@ void Parser::ParseEffect(RuleDecl* r, bool keep) {
   const Token& t = Next();
   Effect e = Effect::kDeny;
   std::vector<std::string> approvers;
+  std::vector<std::pair<std::string, uint32_t>> approver_params;
   if (t.text == "warn") {
     e = Effect::kWarn;
   } else if (t.text == "permit") {
@@ -742,12 +743,16 @@ void Parser::ParseEffect(RuleDecl* r, bool keep) {
     Expect(TokenKind::kLParen, "`(` and the approvers after `require_approval`");
     while (!At(TokenKind::kRParen)) {
       const Token& a = Peek();
-      if (a.kind != TokenKind::kString) {
-        Fail(a, absl::StrCat("approvers must be string literals, found ", Describe(a)));
+      if (a.kind == TokenKind::kIdent) {
+        // A param of the package, resolved when the policy is compiled.
+        approver_params.emplace_back(a.text, a.offset);
+      } else if (a.kind != TokenKind::kString) {
+        Fail(a, absl::StrCat("approvers must be string literals or param names, found ", Describe(a)));
+      } else {
+        ReportEscapeError(a);
+        if (a.text.empty() && !a.escape_error) Report(a, "an approver must not be empty");
+        approvers.push_back(a.text);
       }
-      ReportEscapeError(a);
-      if (a.text.empty() && !a.escape_error) Report(a, "an approver must not be empty");
-      approvers.push_back(a.text);
       Next();
       if (At(TokenKind::kComma)) {
         Next();
@@ -758,7 +763,7 @@ void Parser::ParseEffect(RuleDecl* r, bool keep) {
       }
     }
     const Token& close = Next();
-    if (approvers.empty()) {
+    if (approvers.empty() && approver_params.empty()) {
       Report(t.offset, close.end() - t.offset, "`require_approval` needs at least one approver");
     }
   }
@@ -766,6 +771,7 @@ void Parser::ParseEffect(RuleDecl* r, bool keep) {
     r->effect = e;
     r->effect_offset = t.offset;
     r->approvers = std::move(approvers);
+    r->approver_params = std::move(approver_params);
   }
 }
 

@@ -268,7 +268,7 @@ absl::StatusOr<TimeRep> ParseTimestamp(std::string_view text) {
   };
   constexpr std::string_view kForm = "expected RFC 3339, e.g. `2026-11-26T10:00:00Z`";
   size_t p = 0;
-  int64_t year, month, day, hour, minute, second, nanos = 0, offset = 0;
+  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, nanos = 0, offset = 0;
   if (!Digits(text, &p, 4, &year) || !Expect(text, &p, "-") || !Digits(text, &p, 2, &month) || !Expect(text, &p, "-") ||
       !Digits(text, &p, 2, &day) || !Expect(text, &p, "Tt ") || !Digits(text, &p, 2, &hour) || !Expect(text, &p, ":") ||
       !Digits(text, &p, 2, &minute) || !Expect(text, &p, ":") || !Digits(text, &p, 2, &second)) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/status/status.h"
@@ -18,6 +19,8 @@ namespace gavel {
 CompiledPolicy::CompiledPolicy(std::unique_ptr<Program> program) : program_(std::move(program)) {}
 CompiledPolicy::~CompiledPolicy() = default;
 
+const char* EnforcementName(Enforcement e) { return e == Enforcement::kDryrun ? "dryrun" : "deny"; }
+
 std::shared_ptr<const CompiledPolicy> CompilePolicy(const std::vector<std::shared_ptr<const SourceFile>>& sources,
                                                     Diagnostics& diags, const CompileOptions& options) {
   const size_t before = diags.size();
@@ -26,7 +29,7 @@ std::shared_ptr<const CompiledPolicy> CompilePolicy(const std::vector<std::share
   // Syntax errors first: checking a broken tree would only add noise.
   if (diags.size() != before) return nullptr;
   if (!CheckPolicySet(set, diags)) return nullptr;
-  std::unique_ptr<Program> program = CompileProgram(set, options.params, diags);
+  std::unique_ptr<Program> program = CompileProgram(set, options, diags);
   if (program == nullptr || diags.size() != before) return nullptr;
   return std::make_shared<CompiledPolicy>(std::move(program));
 }
@@ -54,7 +57,13 @@ absl::StatusOr<std::vector<std::shared_ptr<const SourceFile>>> ReadPolicySources
     }
   }
   std::vector<std::shared_ptr<const SourceFile>> sources;
+  // A file named twice (a config's directory and a --policy inside it) is
+  // one source, not a set of duplicate declarations.
+  std::set<std::string> seen;
   for (const std::string& file : files) {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(file, ec);
+    if (!seen.insert(ec ? file : canonical.string()).second) continue;
     std::ifstream in(file, std::ios::binary);
     if (!in) return absl::NotFoundError(absl::StrCat(file, ": cannot open"));
     std::stringstream text;

@@ -9,6 +9,7 @@
 #ifndef GAVEL_ENGINE_POLICY_H_
 #define GAVEL_ENGINE_POLICY_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,9 +37,26 @@ class CompiledPolicy {
   std::unique_ptr<Program> program_;
 };
 
+// What a package's findings do to the verdict: `deny` (the default) lets
+// them decide it; `dryrun` reports everything the package would do (deny
+// and approval violations, runtime errors, steps its `default deny` leaves
+// unpermitted) as warnings marked dryrun, and never changes the verdict.
+enum class Enforcement : uint8_t { kDeny, kDryrun };
+const char* EnforcementName(Enforcement e);  // "deny", "dryrun"
+
 struct CompileOptions {
   // Values for params, by "package.param", overriding their defaults.
   std::map<std::string, Value> params;
+  // Where each value of `params` was given (a line of the project config),
+  // so that an unknown param or a value of the wrong type is reported
+  // there. A param without an entry is reported without a location.
+  std::map<std::string, Location> param_locations;
+  // Enforcement by package name (packages not named: deny); naming a package
+  // the policy set does not have is an error at `enforcement_locations`.
+  std::map<std::string, Enforcement> enforcement;
+  std::map<std::string, Location> enforcement_locations;
+  // Keeps the file the locations above point into alive (the config).
+  std::shared_ptr<const SourceFile> locations_source;
 };
 
 // Parses, checks and compiles every source as one policy set. Returns null
@@ -52,7 +70,16 @@ std::shared_ptr<const CompiledPolicy> CompilePolicy(
 absl::StatusOr<std::vector<std::shared_ptr<const SourceFile>>> ReadPolicySources(
     const std::vector<std::string>& paths);
 
-Decision Evaluate(const CompiledPolicy& policy, const Plan& plan);
+// A step that a permit rule of a `default deny` package allowed.
+struct Permit {
+  std::string rule;  // package.name
+  std::string step;
+  int64_t step_index = -1;
+};
+
+// With `permits`, also lists every step each permit rule allowed (for test
+// coverage: permits leave no trace in the decision).
+Decision Evaluate(const CompiledPolicy& policy, const Plan& plan, std::vector<Permit>* permits = nullptr);
 
 }  // namespace gavel
 

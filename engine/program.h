@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/ast.h"
+#include "engine/policy.h"
 #include "engine/source.h"
 #include "engine/value.h"
 #include "re2/re2.h"
@@ -77,6 +78,7 @@ struct CompiledPackage {
   std::string name;
   bool default_deny = false;
   std::string default_location;  // of `default deny`
+  Enforcement enforcement = Enforcement::kDeny;  // from the project config
 };
 
 struct Program {

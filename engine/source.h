@@ -55,6 +55,8 @@ inline constexpr const char* kInvalidRegex = "invalid_regex";
 inline constexpr const char* kEvalError = "eval_error";
 inline constexpr const char* kPlan = "plan_error";
 inline constexpr const char* kIo = "io_error";
+inline constexpr const char* kConfig = "config_error";  // gavel.yaml of the wrong shape
+inline constexpr const char* kTestSuite = "suite_error";  // a test suite (*_test.yaml) of the wrong shape
 }  // namespace codes
 
 struct Diagnostic {

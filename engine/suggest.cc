@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 namespace gavel {
 
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -30,6 +32,11 @@ std::string DidYouMean(std::string_view name, const std::vector<std::string>& ca
     if (d <= best_d && (best.empty() || d < EditDistance(name, best))) best = c;
   }
   return best;
+}
+
+std::string DidYouMeanHint(std::string_view name, const std::vector<std::string>& candidates) {
+  std::string hint = DidYouMean(name, candidates);
+  return hint.empty() ? "" : absl::StrCat(" (did you mean `", hint, "`?)");
 }
 
 }  // namespace gavel

@@ -18,6 +18,8 @@ size_t EditDistance(std::string_view a, std::string_view b);
 // than 3 characters). Operator names
 // (`_+_`, `@in`, ...) are never suggested.
 std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates);
+// DidYouMean as the end of a message: " (did you mean `name`?)", or "".
+std::string DidYouMeanHint(std::string_view name, const std::vector<std::string>& candidates);
 
 }  // namespace gavel
 

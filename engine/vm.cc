@@ -54,6 +54,10 @@ void Put(Value& acc, const Value& key, Value v) {
   acc = Value::Map(std::move(entries));
 }
 
+// What a chunk returns when its slots do not hold what its instructions
+// need: only a crafted bundle gets here, and the rule fails closed.
+Value CorruptBytecode() { return Value::Error("corrupt bytecode: a loop slot holds the wrong kind of value"); }
+
 Value MakeMap(Value* kv, int n) {
   std::vector<std::pair<Value, Value>> entries;
   entries.reserve(n);
@@ -134,7 +138,9 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         break;
       case Op::FIELD: {
         Value& v = stack.back();
-        if (v.is_message()) {
+        // The bounds check guards bundles: a verified field id names a field
+        // of some message type, not necessarily of the one met here.
+        if (v.is_message() && static_cast<size_t>(in.a) < v.message().fields.size()) {
           v = Value(v.message().fields[in.a]);
         } else {
           v = OpSelect(v, prog.constants[in.b].str());
@@ -253,14 +259,17 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         break;
       }
       case Op::ITER_NEXT: {
+        // Slot kinds depend on the path taken, which the bundle verifier
+        // does not follow: checked here (program_verifier.h).
+        if (!L[in.a].is_list() || !L[in.a + 1].is_int()) return CorruptBytecode();
         const auto& elems = L[in.a].list().elems;
-        int64_t i = L[in.a + 1].int_value();
-        if (i >= static_cast<int64_t>(elems.size())) {
+        const uint64_t i = static_cast<uint64_t>(L[in.a + 1].int_value());
+        if (i >= elems.size()) {
           pc += in.b;
           break;
         }
         L[in.a + 2] = elems[i];
-        L[in.a + 1] = Value::Int(i + 1);
+        L[in.a + 1] = Value::Int(static_cast<int64_t>(i + 1));
         break;
       }
       case Op::ITER_INIT2: {
@@ -276,23 +285,25 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
       }
       case Op::ITER_NEXT2: {
         const Value& r = L[in.a];
-        const int64_t i = L[in.a + 1].int_value();
+        if (!(r.is_list() || r.is_map()) || !L[in.a + 1].is_int()) return CorruptBytecode();
+        const uint64_t i = static_cast<uint64_t>(L[in.a + 1].int_value());
         const size_t n = r.is_list() ? r.list().elems.size() : r.map().entries.size();
-        if (i >= static_cast<int64_t>(n)) {
+        if (i >= n) {
           pc += in.b;
           break;
         }
         if (r.is_list()) {
-          L[in.a + 2] = Value::Int(i);
+          L[in.a + 2] = Value::Int(static_cast<int64_t>(i));
           L[in.a + 4] = r.list().elems[i];
         } else {
           L[in.a + 2] = r.map().entries[i].first;
           L[in.a + 4] = r.map().entries[i].second;
         }
-        L[in.a + 1] = Value::Int(i + 1);
+        L[in.a + 1] = Value::Int(static_cast<int64_t>(i + 1));
         break;
       }
       case Op::ACC_PUT: {
+        if (!L[in.a].is_map()) return CorruptBytecode();
         Value v = pop();
         if (v.is_error()) {
           L[in.a] = std::move(v);
@@ -318,8 +329,10 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
       }
       case Op::ACC_COUNT: {
         Value v = pop();
+        int64_t count = 0;
+        if (!L[in.a].is_int() || __builtin_add_overflow(L[in.a].int_value(), 1, &count)) return CorruptBytecode();
         if (v.is_true()) {
-          L[in.a] = Value::Int(L[in.a].int_value() + 1);
+          L[in.a] = Value::Int(count);
         } else if (!v.is_false()) {
           L[in.a] = NotBool(v, "exists_one()");
           pc += in.b;
@@ -327,6 +340,7 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         break;
       }
       case Op::ACC_APPEND: {
+        if (!L[in.a].is_list()) return CorruptBytecode();
         Value v = pop();
         if (v.is_error()) {
           L[in.a] = std::move(v);

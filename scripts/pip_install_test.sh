@@ -19,3 +19,11 @@ d = policy.evaluate_file(os.path.join(root, "examples/plans/secret-exfiltration.
 assert d.verdict == gavel.Verdict.DENY, d
 print(f"pip install: ok (gavel {gavel.__version__}, {policy.rule_count} rules)")
 PY
+# The Python examples, run by the installed package (some example plans are
+# denied: exit 1).
+cd "$OLDPWD"
+status=0
+"$venv/bin/python" examples/python/lint_plans.py policies/ examples/plans/ \
+  --config examples/gavel.yaml --env prod >/dev/null || status=$?
+[ "$status" = 1 ] || { echo "lint_plans.py: exit $status, want 1"; exit 1; }
+"$venv/bin/python" examples/python/batch_pool.py policies/ examples/plans/ --repeat 4

@@ -1,5 +1,5 @@
-// Tests for engine/builtins_plan: before/after/upstream/downstream over a
-// plan's order and data flow, and the grant built-ins covers/ttl, evaluated
+// Tests for engine/builtins_plan: before/after/upstream/downstream/
+// data_sources over a plan's order and data flow, and the grant built-ins covers/ttl, evaluated
 // through EvaluateExpression with a decoded plan in scope.
 #include <catch2/catch.hpp>
 
@@ -98,11 +98,47 @@ steps:
   CHECK(Eval("size(plan.steps[0].downstream())", &chain).int_value() == 1999);
 }
 
+TEST_CASE("data_sources follows inputs only, transitively", "[builtins][plan]") {
+  Plan plan = MustDecode(kGraphPlan);
+  CHECK(Ids("plan.steps[2].data_sources()", plan) == "a,b");
+  CHECK(Ids("plan.steps[1].data_sources()", plan) == "a");
+  CHECK(Ids("plan.steps[0].data_sources()", plan).empty());
+  // d only depends on c (ordering): no data flows into it.
+  CHECK(Ids("plan.steps[3].data_sources()", plan).empty());
+  CHECK(Ids("plan.steps[3].upstream()", plan) == "a,b,c");
+  // f takes e as input and depends on a: only e is a data source.
+  CHECK(Ids("plan.steps[5].data_sources()", plan) == "e");
+  // Secret data reaches the egress step c through two hops of inputs.
+  CHECK(Bool("plan.steps[2].data_sources().exists(s, s.resource.kind == 'Secret')", plan));
+  CHECK_FALSE(Bool("plan.steps[5].data_sources().exists(s, s.resource.kind == 'Secret')", plan));
+
+  // Mixed edges: data flows through inputs only, even past a depends_on hop.
+  Plan mixed = MustDecode(R"(
+steps:
+  - {id: secret}
+  - {id: order, depends_on: [secret]}
+  - {id: copy, inputs: [order]}
+  - {id: join, inputs: [copy, secret], depends_on: [order]}
+  - {id: sink, inputs: [join, join]}
+)");
+  CHECK(Ids("plan.steps[2].data_sources()", mixed) == "order");
+  CHECK(Ids("plan.steps[3].data_sources()", mixed) == "secret,order,copy");
+  CHECK(Ids("plan.steps[4].data_sources()", mixed) == "secret,order,copy,join");  // once each
+
+  // A long chain of inputs: no recursion.
+  std::string yaml = "steps:\n  - {id: s0}\n";
+  for (int i = 1; i < 2000; ++i) {
+    yaml += "  - {id: s" + std::to_string(i) + ", inputs: [s" + std::to_string(i - 1) + "]}\n";
+  }
+  Plan chain = MustDecode(yaml);
+  CHECK(Eval("size(plan.steps[1999].data_sources())", &chain).int_value() == 1999);
+}
+
 TEST_CASE("plan built-ins fail closed outside a plan or on a foreign step", "[builtins][plan]") {
   const BuiltinTable& table = BuiltinTable::Get();
   Plan plan = MustDecode(kGraphPlan);
   const Value step = plan.steps()[1];
-  for (const char* name : {"before", "after", "upstream", "downstream"}) {
+  for (const char* name : {"before", "after", "upstream", "downstream", "data_sources"}) {
     INFO(name);
     Value got = table.at(table.Find(name)).fn(&step, 1);  // no EvalScope
     REQUIRE(got.is_error());
@@ -236,6 +272,7 @@ agent: {grants: [{id: g, expires_at: "2026-05-01T11:00:00Z"}]}
 
 TEST_CASE("plan built-ins are type checked", "[builtins][plan]") {
   CHECK_FALSE(EvaluateExpression("'x'.before()").ok());
+  CHECK_FALSE(EvaluateExpression("agent.grants[0].data_sources()").ok());
   CHECK_FALSE(EvaluateExpression("plan.steps[0].covers(plan.steps[0])").ok());
   CHECK_FALSE(EvaluateExpression("agent.grants[0].covers(agent.grants[0])").ok());
   CHECK(EvaluateExpression("plan.steps.map(s, s.upstream())").ok());

@@ -126,10 +126,10 @@ TEST_CASE("Find and Names", "[builtins][table]") {
   for (const char* name : {"_+_", "_-_", "_*_", "_/_", "_%_", "-_", "!_", "_==_", "_!=_", "_<_", "_<=_", "_>_",
                            "_>=_", "@in", "_[_]", "size", "contains", "startsWith", "endsWith", "matches",
                            "charAt", "indexOf", "lastIndexOf", "lowerAscii", "upperAscii", "replace", "split",
-                           "substring", "trim", "join", "int", "uint", "double", "string", "bytes", "bool", "dyn",
+                           "substring", "trim", "join", "distinct", "int", "uint", "double", "string", "bytes", "bool", "dyn",
                            "type", "timestamp", "duration", "getFullYear", "getMonth", "getDayOfYear",
                            "getDayOfMonth", "getDate", "getDayOfWeek", "getHours", "getMinutes", "getSeconds",
-                           "getMilliseconds", "in_cidr", "glob"}) {
+                           "getMilliseconds", "in_cidr", "cidr", "isCIDR", "isIP", "glob", "data_sources"}) {
     INFO(name);
     CHECK(table.Find(name) >= 0);
   }
@@ -441,6 +441,19 @@ TEST_CASE("join", "[builtins][strings]") {
       {"join", {L({S("a"), I(1)})}, E("join: the list holds a `int`, not a string")},
       {"join", {S("abc")}, E("no such overload: join(string)")},
       {"join", {Strs({"a"}), I(1)}, E("no such overload: join(list, int)")},
+  });
+}
+
+TEST_CASE("distinct", "[builtins][lists]") {
+  Run({
+      {"distinct", {Strs({"b", "a", "b", "c", "a"})}, Strs({"b", "a", "c"})},
+      {"distinct", {Strs({})}, Strs({})},
+      {"distinct", {Strs({"", ""})}, Strs({""})},
+      // CEL equality: numbers across kinds, lists element-wise; strings never equal numbers.
+      {"distinct", {L({I(1), D(1.0), U(1), I(2)})}, L({I(1), I(2)})},
+      {"distinct", {L({S("1"), I(1), S("1")})}, L({S("1"), I(1)})},
+      {"distinct", {L({L({I(1)}), L({I(1)}), L({I(2)})})}, L({L({I(1)}), L({I(2)})})},
+      {"distinct", {S("abc")}, E("no such overload: distinct(string)")},
   });
 }
 

@@ -11,20 +11,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/policy.h"
+#include "tests/case_loader.h"
 
 namespace gavel {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<fs::path> CaseFiles() {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(fs::path(GAVEL_SOURCE_DIR) / "tests" / "cases")) {
-    if (e.path().extension() == ".yaml") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
+using testing::CaseFiles;
 
 std::string Str(const YAML::Node& n) { return n ? n.as<std::string>() : std::string(); }
 
@@ -67,11 +60,7 @@ void CheckViolations(const YAML::Node& want, const std::vector<Violation>& got, 
 void RunCase(const fs::path& path) {
   YAML::Node c = YAML::LoadFile(path.string());
   REQUIRE((c["policy"] || c["policies"]));
-  std::vector<std::shared_ptr<const SourceFile>> sources;
-  if (c["policy"]) sources.push_back(std::make_shared<SourceFile>("policy.gavel", Str(c["policy"])));
-  for (const auto& kv : c["policies"]) {
-    sources.push_back(std::make_shared<SourceFile>(kv.first.as<std::string>(), kv.second.as<std::string>()));
-  }
+  std::vector<std::shared_ptr<const SourceFile>> sources = testing::CaseSources(c);
   Diagnostics diags;
   auto policy = CompilePolicy(sources, diags);
 
@@ -94,14 +83,7 @@ void RunCase(const fs::path& path) {
   INFO("diagnostics:\n" << diags.Format());
   REQUIRE(policy != nullptr);
 
-  absl::StatusOr<Plan> plan = absl::InvalidArgumentError("the case has no plan");
-  if (c["plan_json"]) {
-    plan = DecodePlanJson(Str(c["plan_json"]));
-  } else if (c["plan"]) {
-    YAML::Emitter out;
-    out << c["plan"];
-    plan = DecodePlanYaml(out.c_str());
-  }
+  absl::StatusOr<Plan> plan = testing::CasePlan(c);
   if (c["expect_plan_error"]) {
     INFO("plan status: " << plan.status());
     REQUIRE(!plan.ok());

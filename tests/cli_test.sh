@@ -3,21 +3,7 @@
 # JSON lines, and compile errors as users see them.
 # Usage: cli_test.sh GAVEL_BINARY SOURCE_DIR
 set -uo pipefail
-gavel=$1
-cd "$2"
-failures=0
-passes=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-expect() {  # expect NAME WANT GOT
-  if [ "$2" == "$3" ]; then
-    passes=$((passes + 1))
-  else
-    failures=$((failures + 1))
-    printf 'FAIL %s\n  want: %s\n  got:  %s\n' "$1" "$2" "$3"
-  fi
-}
+source "$(dirname "$0")/cli_lib.sh" "$@"
 
 # 1. The verdicts the README promises, from gavel's JSON output.
 "$gavel" lint --format json --policy policies/ examples/plans/ >"$tmp/out.jsonl"
@@ -60,5 +46,4 @@ expect "lint exit code with a broken policy" 3 $?
 "$gavel" check policies/ >/dev/null
 expect "the standard policies compile" 0 $?
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -674,8 +674,19 @@ TEST_CASE("policy: effects", "[policy]") {
         V{"1:10: syntax_error: `require_approval` needs at least one approver"});
   CHECK(PE("rule a { require_approval }") ==
         V{"1:27: syntax_error: expected `(` and the approvers after `require_approval`, found `}`"});
-  CHECK(PE("rule a { require_approval(sre) }") ==
-        V{"1:27: syntax_error: approvers must be string literals, found `sre`"});
+  CHECK(PE("rule a { require_approval(3) }") ==
+        V{"1:27: syntax_error: approvers must be string literals or param names, found `3`"});
+  // A name is a param of the package, resolved by the checker and compiler.
+  ParsedPolicy q("rule a { require_approval('x', oncall, leads) }");
+  INFO(q.diags.Format());
+  REQUIRE(q.diags.empty());
+  REQUIRE(q.policy.rules.size() == 1);
+  CHECK(q.policy.rules[0].approvers == V{"x"});
+  REQUIRE(q.policy.rules[0].approver_params.size() == 2);
+  CHECK(q.policy.rules[0].approver_params[0].first == "oncall");
+  CHECK(q.policy.rules[0].approver_params[0].second == q.file->text().find("oncall"));
+  CHECK(q.policy.rules[0].approver_params[1].first == "leads");
+  CHECK(PE("rule a { require_approval(sre) }").empty());
   CHECK(PE("rule a { require_approval('a' 'b') }") ==
         V{"1:31: syntax_error: expected `,` or `)` after an approver, found `'b'`"});
   CHECK(PE("rule a { require_approval('') }") == V{"1:27: syntax_error: an approver must not be empty"});

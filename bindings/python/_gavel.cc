@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/bundle.h"
+#include "engine/config.h"
 #include "engine/plan_internal.h"
 #include "engine/policy.h"
 #include "engine/program.h"
@@ -258,7 +260,7 @@ struct PyDecision {
     return py::make_tuple(v.rule, EffectName(v.effect), v.severity,
                           v.step_index < 0 ? py::object(py::none()) : py::object(py::str(v.step)),
                           v.step_index < 0 ? py::object(py::none()) : py::object(py::int_(v.step_index)), v.message,
-                          v.location, v.approvers);
+                          v.location, v.approvers, v.dryrun);
   }
   py::list Violations(const std::vector<Violation>& items) const {
     py::list out;
@@ -273,7 +275,7 @@ struct PyDecision {
       out.append(py::make_tuple(e.rule, "error", "",
                                 e.step_index < 0 ? py::object(py::none()) : py::object(py::str(e.step)),
                                 e.step_index < 0 ? py::object(py::none()) : py::object(py::int_(e.step_index)),
-                                e.message, e.location, std::vector<std::string>{}));
+                                e.message, e.location, std::vector<std::string>{}, false));
     }
     return out;
   }
@@ -315,27 +317,73 @@ class PyPolicy {
     RaisePlanError(std::string(plan.status().message()), io ? codes::kIo : codes::kPlan, path);
   }
 
+  // The policy as a bundle (engine/bundle.h): what pickling ships.
+  py::bytes ToBundle() const {
+    absl::StatusOr<std::string> bytes;
+    {
+      py::gil_scoped_release release;
+      bytes = WriteBundle(*policy_);
+    }
+    if (!bytes.ok()) throw py::value_error(std::string(bytes.status().message()));
+    return py::bytes(*bytes);
+  }
+
  private:
   std::shared_ptr<const CompiledPolicy> policy_;
 };
 
-PyPolicy CompileSources(const std::vector<std::shared_ptr<const SourceFile>>& sources) {
+[[noreturn]] void RaiseDiagnostics(const Diagnostics& diags) {
+  const auto sorted = diags.Sorted();
+  py::list list;
+  for (const Diagnostic* d : sorted) {
+    list.append(MakeDiagnostic(d->location.file ? d->location.file->name() : "", d->location.line(),
+                               d->location.column(), d->code, d->message));
+  }
+  RaiseCompileError(diags.Format(), list);
+}
+
+[[noreturn]] void RaiseIoError(const std::string& message) {
+  py::list list;
+  list.append(MakeDiagnostic("", 0, 0, codes::kIo, message));
+  RaiseCompileError(absl::StrCat("error[io_error]: ", message, "\n"), list);
+}
+
+PyPolicy CompileSources(const std::vector<std::shared_ptr<const SourceFile>>& sources,
+                        const CompileOptions& options = {}) {
   Diagnostics diags;
   std::shared_ptr<const CompiledPolicy> policy;
   {
     py::gil_scoped_release release;
-    policy = CompilePolicy(sources, diags);
+    policy = CompilePolicy(sources, diags, options);
   }
-  if (policy == nullptr) {
-    const auto sorted = diags.Sorted();
-    py::list list;
-    for (const Diagnostic* d : sorted) {
-      list.append(MakeDiagnostic(d->location.file ? d->location.file->name() : "", d->location.line(),
-                                 d->location.column(), d->code, d->message));
-    }
-    RaiseCompileError(diags.Format(), list);
-  }
+  if (policy == nullptr) RaiseDiagnostics(diags);
   return PyPolicy(std::move(policy));
+}
+
+// The policy set of a project config (gavel.yaml) for `env`: the config's
+// policies, then `paths`, then the given sources, with the environment's
+// params and enforcement. Config errors raise CompileError like compile errors.
+PyPolicy CompileConfig(const std::string& config_path, const std::string& env, std::vector<std::string> paths,
+                       const std::vector<std::string>& names, const std::vector<std::string>& texts) {
+  Diagnostics diags;
+  CompileOptions options;
+  std::shared_ptr<const Config> config = LoadConfig(config_path, diags);
+  if (config == nullptr || !ResolveEnvironment(*config, env, options, diags)) {
+    if (diags.size() == 1 && diags.items()[0].code == codes::kIo) RaiseIoError(diags.items()[0].message);
+    RaiseDiagnostics(diags);
+  }
+  paths.insert(paths.begin(), config->policies.begin(), config->policies.end());
+  std::vector<std::shared_ptr<const SourceFile>> sources;
+  if (!paths.empty()) {
+    auto read = ReadPolicySources(paths);
+    if (!read.ok()) RaiseIoError(std::string(read.status().message()));
+    sources = std::move(*read);
+  }
+  for (size_t i = 0; i < texts.size(); ++i) sources.push_back(std::make_shared<SourceFile>(names.at(i), texts[i]));
+  if (sources.empty()) {
+    throw py::value_error(absl::StrCat(config_path, " lists no policies; give paths or sources too"));
+  }
+  return CompileSources(sources, options);
 }
 
 }  // namespace
@@ -362,7 +410,20 @@ PYBIND11_MODULE(_gavel, m) {
       .def_property_readonly("rule_count", &PyPolicy::rule_count)
       .def("evaluate_object", &PyPolicy::EvaluateObject)
       .def("evaluate_data", &PyPolicy::EvaluateData)
-      .def("evaluate_file", &PyPolicy::EvaluateFile);
+      .def("evaluate_file", &PyPolicy::EvaluateFile)
+      .def("to_bundle", &PyPolicy::ToBundle);
+
+  // (policy, "") or (None, message): gavel/__init__.py raises BundleError.
+  m.def("load_bundle", [](const py::bytes& data) -> py::tuple {
+    std::string bytes = data;
+    absl::StatusOr<std::shared_ptr<const gavel::CompiledPolicy>> policy;
+    {
+      py::gil_scoped_release release;
+      policy = gavel::ReadBundle(bytes);
+    }
+    if (!policy.ok()) return py::make_tuple(py::none(), std::string(policy.status().message()));
+    return py::make_tuple(PyPolicy(*std::move(policy)), "");
+  });
 
   m.def("compile_sources", [](const std::vector<std::string>& names, const std::vector<std::string>& texts) {
     std::vector<std::shared_ptr<const gavel::SourceFile>> sources;
@@ -372,18 +433,15 @@ PYBIND11_MODULE(_gavel, m) {
     return CompileSources(sources);
   });
 
+  m.def("compile_config", &CompileConfig);
+
   m.def("compile_paths", [](const std::vector<std::string>& paths) {
     absl::StatusOr<std::vector<std::shared_ptr<const gavel::SourceFile>>> sources;
     {
       py::gil_scoped_release release;
       sources = gavel::ReadPolicySources(paths);
     }
-    if (!sources.ok()) {
-      std::string message(sources.status().message());
-      py::list list;
-      list.append(MakeDiagnostic("", 0, 0, gavel::codes::kIo, message));
-      RaiseCompileError(absl::StrCat("error[io_error]: ", message, "\n"), list);
-    }
+    if (!sources.ok()) RaiseIoError(std::string(sources.status().message()));
     return CompileSources(*sources);
   });
 }

@@ -19,6 +19,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "engine/bundle.h"
+#include "engine/config.h"
 #include "engine/policy.h"
 #include "engine/program.h"
 
@@ -55,6 +57,7 @@ struct gavel_finding {
   std::string message;
   std::string location;
   std::vector<std::string> approvers;
+  bool dryrun = false;
 };
 
 struct gavel_decision {
@@ -90,6 +93,7 @@ const char* CodeName(int code) {
     case GAVEL_ERROR_ARGUMENT: return "argument_error";
     case GAVEL_ERROR_NOMEM: return "out_of_memory";
     case GAVEL_ERROR_INTERNAL: return "internal_error";
+    case GAVEL_ERROR_BUNDLE: return "bundle_error";
   }
   return "unknown";
 }
@@ -170,6 +174,7 @@ gavel_finding FromViolation(const gavel::Violation& v) {
   f.message = v.message;
   f.location = v.location;
   f.approvers = v.approvers;
+  f.dryrun = v.dryrun;
   return f;
 }
 
@@ -234,9 +239,9 @@ int EvaluateData(const std::shared_ptr<const gavel::CompiledPolicy>& policy, int
 }
 
 int Compile(const std::vector<std::shared_ptr<const gavel::SourceFile>>& sources, gavel_policy** out,
-            gavel_error** err) {
+            gavel_error** err, const gavel::CompileOptions& options = {}) {
   gavel::Diagnostics diags;
-  auto policy = gavel::CompilePolicy(sources, diags);
+  auto policy = gavel::CompilePolicy(sources, diags, options);
   if (policy == nullptr) {
     if (diags.empty()) return Fail(err, GAVEL_ERROR_INTERNAL, "compilation failed without a diagnostic");
     return FailCompile(err, diags);
@@ -244,6 +249,18 @@ int Compile(const std::vector<std::shared_ptr<const gavel::SourceFile>>& sources
   auto handle = std::make_unique<gavel_policy>();
   handle->policy = std::move(policy);
   *out = handle.release();
+  return GAVEL_OK;
+}
+
+int ReadAndCompileList(const std::vector<std::string>& list, const gavel::CompileOptions& options,
+                       std::shared_ptr<const gavel::CompiledPolicy>* out, gavel_error** err) {
+  auto sources = gavel::ReadPolicySources(list);
+  if (!sources.ok()) return Fail(err, GAVEL_ERROR_IO, std::string(sources.status().message()));
+  gavel_policy* handle = nullptr;
+  int rc = Compile(*sources, &handle, err, options);
+  if (rc != GAVEL_OK) return rc;
+  *out = std::move(handle->policy);
+  delete handle;
   return GAVEL_OK;
 }
 
@@ -256,14 +273,7 @@ int ReadAndCompile(const char* const* paths, size_t count, std::shared_ptr<const
     if (paths[i] == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, absl::StrCat("`paths[", i, "]` is NULL"));
     list.emplace_back(paths[i]);
   }
-  auto sources = gavel::ReadPolicySources(list);
-  if (!sources.ok()) return Fail(err, GAVEL_ERROR_IO, std::string(sources.status().message()));
-  gavel_policy* handle = nullptr;
-  int rc = Compile(*sources, &handle, err);
-  if (rc != GAVEL_OK) return rc;
-  *out = std::move(handle->policy);
-  delete handle;
-  return GAVEL_OK;
+  return ReadAndCompileList(list, {}, out, err);
 }
 
 void ClearErr(gavel_error** err) {
@@ -334,6 +344,100 @@ int gavel_policy_compile_paths(const char* const* paths, size_t count, gavel_pol
     if (rc != GAVEL_OK) return rc;
     auto handle = std::make_unique<gavel_policy>();
     handle->policy = std::move(policy);
+    *out = handle.release();
+    return GAVEL_OK;
+  });
+}
+
+int gavel_policy_compile_config(const char* config_path, const char* env, const char* const* extra_paths,
+                                size_t extra_count, gavel_policy** out, gavel_error** err) {
+  ClearErr(err);
+  if (out == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "`out` is NULL");
+  *out = nullptr;
+  if (config_path == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "`config_path` is NULL");
+  if (extra_paths == nullptr && extra_count > 0) return Fail(err, GAVEL_ERROR_ARGUMENT, "`extra_paths` is NULL");
+  return Guard(err, [&]() -> int {
+    gavel::Diagnostics diags;
+    auto config = gavel::LoadConfig(config_path, diags);
+    gavel::CompileOptions options;
+    if (config == nullptr || !gavel::ResolveEnvironment(*config, env == nullptr ? "" : env, options, diags)) {
+      // A config that cannot be read is an I/O failure, like a policy path.
+      if (diags.size() == 1 && diags.items()[0].code == gavel::codes::kIo) {
+        return Fail(err, GAVEL_ERROR_IO, diags.items()[0].message, config_path);
+      }
+      return FailCompile(err, diags);
+    }
+    std::vector<std::string> list = config->policies;
+    for (size_t i = 0; i < extra_count; ++i) {
+      if (extra_paths[i] == nullptr) {
+        return Fail(err, GAVEL_ERROR_ARGUMENT, absl::StrCat("`extra_paths[", i, "]` is NULL"));
+      }
+      list.emplace_back(extra_paths[i]);
+    }
+    if (list.empty()) return Fail(err, GAVEL_ERROR_ARGUMENT, "the config lists no policies and no extra path was given");
+    std::shared_ptr<const gavel::CompiledPolicy> policy;
+    int rc = ReadAndCompileList(list, options, &policy, err);
+    if (rc != GAVEL_OK) return rc;
+    auto handle = std::make_unique<gavel_policy>();
+    handle->policy = std::move(policy);
+    *out = handle.release();
+    return GAVEL_OK;
+  });
+}
+
+// Bundles.
+
+int gavel_policy_write_bundle(const gavel_policy* policy, void** out_bytes, size_t* out_len, gavel_error** err) {
+  ClearErr(err);
+  if (out_bytes != nullptr) *out_bytes = nullptr;
+  if (out_len != nullptr) *out_len = 0;
+  if (out_bytes == nullptr || out_len == nullptr) {
+    return Fail(err, GAVEL_ERROR_ARGUMENT, "`out_bytes` or `out_len` is NULL");
+  }
+  if (policy == nullptr || policy->policy == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "the policy is NULL");
+  return Guard(err, [&]() -> int {
+    absl::StatusOr<std::string> bytes = gavel::WriteBundle(*policy->policy);
+    if (!bytes.ok()) return Fail(err, GAVEL_ERROR_ARGUMENT, std::string(bytes.status().message()));
+    void* buffer = std::malloc(bytes->empty() ? 1 : bytes->size());
+    if (buffer == nullptr) return Fail(err, GAVEL_ERROR_NOMEM, "out of memory");
+    std::memcpy(buffer, bytes->data(), bytes->size());
+    *out_bytes = buffer;
+    *out_len = bytes->size();
+    return GAVEL_OK;
+  });
+}
+
+int gavel_policy_load_bundle(const void* bytes, size_t len, gavel_policy** out, gavel_error** err) {
+  ClearErr(err);
+  if (out == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "`out` is NULL");
+  *out = nullptr;
+  if (bytes == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "`bytes` is NULL");
+  if (len == GAVEL_NUL_TERMINATED) {
+    return Fail(err, GAVEL_ERROR_ARGUMENT, "a bundle needs a length, not GAVEL_NUL_TERMINATED");
+  }
+  return Guard(err, [&]() -> int {
+    auto policy = gavel::ReadBundle(std::string_view(static_cast<const char*>(bytes), len));
+    if (!policy.ok()) return Fail(err, GAVEL_ERROR_BUNDLE, std::string(policy.status().message()));
+    auto handle = std::make_unique<gavel_policy>();
+    handle->policy = *std::move(policy);
+    *out = handle.release();
+    return GAVEL_OK;
+  });
+}
+
+int gavel_policy_load_bundle_file(const char* path, gavel_policy** out, gavel_error** err) {
+  ClearErr(err);
+  if (out == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "`out` is NULL");
+  *out = nullptr;
+  if (path == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "the path is NULL");
+  return Guard(err, [&]() -> int {
+    auto policy = gavel::ReadBundleFile(path);
+    if (!policy.ok()) {
+      const int code = policy.status().code() == absl::StatusCode::kNotFound ? GAVEL_ERROR_IO : GAVEL_ERROR_BUNDLE;
+      return Fail(err, code, std::string(policy.status().message()), path);
+    }
+    auto handle = std::make_unique<gavel_policy>();
+    handle->policy = *std::move(policy);
     *out = handle.release();
     return GAVEL_OK;
   });
@@ -467,6 +571,7 @@ const char* gavel_finding_approver(const gavel_finding* f, size_t i) {
   if (f == nullptr || i >= f->approvers.size()) return nullptr;
   return f->approvers[i].c_str();
 }
+int gavel_finding_dryrun(const gavel_finding* f) { return f != nullptr && f->dryrun ? 1 : 0; }
 
 // Hot reload.
 

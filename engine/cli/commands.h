@@ -24,16 +24,49 @@ using Command = std::function<int()>;
 
 Command AddLintCommand(CLI::App& app);
 Command AddCheckCommand(CLI::App& app);
+Command AddTestCommand(CLI::App& app);
+Command AddGrantCommand(CLI::App& app);
+Command AddCompileCommand(CLI::App& app);
 
 // Helpers shared by the commands (cli_util.cc).
 
 // Plans named on the command line: files, or directories of plan files.
 std::vector<std::string> ExpandPlans(const std::vector<std::string>& args);
 
+// Prints diagnostics to stderr as compile errors are printed: located ones
+// with their source line and caret, the others (a file that cannot be read)
+// as `gavel: message`.
+void PrintDiagnostics(const Diagnostics& diags);
+
 // Reads and compiles policy files; prints every error to stderr and returns
 // null when they do not compile.
 std::shared_ptr<const CompiledPolicy> LoadPolicy(const std::vector<std::string>& paths,
                                                  const CompileOptions& options = {});
+
+// The policy set a command works on, given the same way to every command:
+// `--policy PATH` (repeatable), `--config gavel.yaml`, `--env NAME`. The set
+// is the config's policies followed by every --policy; the environment
+// supplies params and enforcement (docs/config.md).
+struct PolicySetArgs {
+  std::vector<std::string> policies;
+  std::string config;
+  std::string env;
+};
+
+// Adds --policy/-p, --config and --env to `cmd`, filling `args` (which must
+// outlive the parse). --env needs --config. At least one of --policy and
+// --config must be given (checked by ResolvePolicySet).
+void AddPolicySetOptions(CLI::App& cmd, PolicySetArgs& args);
+
+// Loads the config (if any) and resolves the environment: the policy paths
+// to read and the options to compile them with. Prints every error to
+// stderr (diagnostics with carets into the YAML) and returns false on any
+// error, including usage errors (--env without --config; no policy at all).
+bool ResolvePolicySet(const PolicySetArgs& args, std::vector<std::string>& paths, CompileOptions& options);
+
+// ResolvePolicySet, then LoadPolicy: the compiled policy set, or null (every
+// error printed; the command should exit with kExitInvalid).
+std::shared_ptr<const CompiledPolicy> LoadPolicySet(const PolicySetArgs& args);
 
 }  // namespace gavel::cli
 

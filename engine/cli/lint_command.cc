@@ -1,16 +1,19 @@
-// `gavel lint --policy PATH... [--format text|json] PLAN...`: evaluates plans
-// and prints the decisions. Exit code: the worst verdict (see commands.h).
+// `gavel lint [--policy PATH...] [--config gavel.yaml [--env NAME]] | --bundle FILE
+// [--format text|json] PLAN...`: evaluates plans and prints the decisions.
+// Exit code: the worst verdict (see commands.h).
 #include <algorithm>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "engine/bundle.h"
 #include "engine/cli/commands.h"
 
 namespace gavel::cli {
 namespace {
 
 struct LintOptions {
-  std::vector<std::string> policies;
+  PolicySetArgs policy_set;
+  std::string bundle;  // a compiled bundle (gavel compile) instead of the policy set
   std::string format = "text";
   std::vector<std::string> plans;
 };
@@ -27,7 +30,9 @@ void PrintText(const std::string& plan, const Decision& d) {
               << ": " << v.message << "\n    at " << v.location << "\n";
   }
   for (const Violation& v : d.warnings) {
-    std::cout << "  warn " << v.rule << " (" << v.severity << ") " << step(v.step, v.step_index) << ": " << v.message
+    // A finding of a package in dryrun says what it would have done.
+    std::cout << "  warn " << (v.dryrun ? absl::StrCat("(dryrun ", EffectName(v.effect), ") ") : "") << v.rule << " ("
+              << v.severity << ") " << step(v.step, v.step_index) << ": " << v.message
               << "\n    at " << v.location << "\n";
   }
   for (const EvalError& e : d.errors) {
@@ -41,8 +46,22 @@ void PrintText(const std::string& plan, const Decision& d) {
   }
 }
 
+// --bundle FILE, which stands for the whole policy set (params included).
+std::shared_ptr<const CompiledPolicy> LoadBundle(const LintOptions& opts) {
+  if (!opts.policy_set.policies.empty() || !opts.policy_set.config.empty()) {
+    std::cerr << "gavel: give --bundle or --policy/--config, not both\n";
+    return nullptr;
+  }
+  auto policy = ReadBundleFile(opts.bundle);
+  if (!policy.ok()) {
+    std::cerr << "gavel: " << policy.status().message() << "\n";
+    return nullptr;
+  }
+  return *policy;
+}
+
 int Lint(const LintOptions& opts) {
-  auto policy = LoadPolicy(opts.policies);
+  auto policy = opts.bundle.empty() ? LoadPolicySet(opts.policy_set) : LoadBundle(opts);
   if (!policy) return kExitInvalid;
   bool denied = false, approval = false, invalid = false;
   std::vector<std::string> plans = ExpandPlans(opts.plans);
@@ -83,10 +102,8 @@ int Lint(const LintOptions& opts) {
 Command AddLintCommand(CLI::App& app) {
   auto opts = std::make_shared<LintOptions>();
   CLI::App* cmd = app.add_subcommand("lint", "evaluate plans against policies and print the decisions");
-  // One path per --policy, so `--policy DIR PLAN...` leaves the plans alone.
-  cmd->add_option("--policy,-p", opts->policies, "policy file or directory (repeatable)")
-      ->required()
-      ->allow_extra_args(false);
+  AddPolicySetOptions(*cmd, opts->policy_set);
+  cmd->add_option("--bundle,-b", opts->bundle, "a compiled bundle (gavel compile) instead of --policy/--config");
   cmd->add_option("--format,-f", opts->format, "output format")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("plans", opts->plans, "plan files (.json, .yaml, .yml, .pb) or directories")->required();
   return [opts]() { return Lint(*opts); };

@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   };
   add(AddLintCommand);
   add(AddCheckCommand);
+  add(AddTestCommand);
+  add(AddGrantCommand);
+  add(AddCompileCommand);
 
   try {
     app.parse(argc, argv);

@@ -107,10 +107,11 @@ GAVEL_API int gavel_version_number(void);
 #define GAVEL_ERROR_ARGUMENT 4    /* a NULL or otherwise invalid argument */
 #define GAVEL_ERROR_NOMEM 5       /* out of memory */
 #define GAVEL_ERROR_INTERNAL 6    /* a bug in Gavel: please report it */
+#define GAVEL_ERROR_BUNDLE 7      /* a bundle is not one this library loads (corrupt, truncated, another format) */
 
 /* The name of a result code: "ok", "compile_error", "plan_error",
-** "io_error", "argument_error", "out_of_memory", "internal_error";
-** "unknown" for other values. Static storage; thread-safe. */
+** "io_error", "argument_error", "out_of_memory", "internal_error",
+** "bundle_error"; "unknown" for other values. Static storage; thread-safe. */
 GAVEL_API const char *gavel_result_name(int code);
 
 /* The length that means "the string is NUL-terminated". */
@@ -155,7 +156,7 @@ GAVEL_API int gavel_diagnostic_column(const gavel_diagnostic *diag);
 /* A stable code: "syntax_error", "type_error", "unknown_name",
 ** "unknown_field", "unknown_function", "duplicate_declaration",
 ** "invalid_literal", "invalid_regex", "plan_error", "io_error",
-** "argument_error", "internal_error". */
+** "config_error", "bundle_error", "argument_error", "internal_error". */
 GAVEL_API const char *gavel_diagnostic_code(const gavel_diagnostic *diag);
 /* The message alone: lower case, no final period, user input in backticks. */
 GAVEL_API const char *gavel_diagnostic_message(const gavel_diagnostic *diag);
@@ -185,6 +186,60 @@ GAVEL_API int gavel_policy_compile(const char *const *names, const char *const *
 ** sorted order). A missing or unreadable path is GAVEL_ERROR_IO. */
 GAVEL_API int gavel_policy_compile_paths(const char *const *paths, size_t count, gavel_policy **out,
                                          gavel_error **err);
+
+/* Compiles the policy set of a project config (gavel.yaml, docs/config.md):
+** the config's `policies` (relative paths resolve against the config's
+** directory) followed by `extra_count` `extra_paths`, with the params and the
+** enforcement (deny or dryrun, per package) of environment `env`. `env` may
+** be NULL or "" for none: params keep their defaults, every package denies.
+** On success as gavel_policy_compile; the caller frees *out with
+** gavel_policy_free. On failure sets *out to NULL and *err to an error:
+** GAVEL_ERROR_COMPILE with every diagnostic, each with file, line, column
+** and code: those of the config (invalid YAML, an unknown key or a value of
+** the wrong shape: "config_error", "unknown_field"; an unknown environment:
+** "unknown_name", its message listing the known ones) located in the config
+** file, and an unknown param, a param value of the wrong type or an
+** enforcement for an unknown package located at its line of the config;
+** GAVEL_ERROR_IO when the config or a policy path cannot be read;
+** GAVEL_ERROR_ARGUMENT when `config_path` or `out` is NULL, `extra_paths`
+** is NULL while `extra_count` > 0, or no policy path is left. Thread-safe. */
+GAVEL_API int gavel_policy_compile_config(const char *config_path, const char *env,
+                                          const char *const *extra_paths, size_t extra_count,
+                                          gavel_policy **out, gavel_error **err);
+
+/*
+** BUNDLES
+**
+** A bundle is a compiled policy set as bytes (`gavel compile -o FILE`, or
+** gavel_policy_write_bundle): its bytecode, constants, rules, params as
+** resolved at compile time, and its sources, so that messages and
+** locations read as before. Loading one skips parsing, checking and
+** compiling. A bundle is checked before use: a wrong magic, another format
+** version or engine, truncation, corruption (a CRC-32C over its body) and
+** bytecode that fails verification are all GAVEL_ERROR_BUNDLE, the message
+** saying which ("policy.bundle: corrupt bundle (checksum mismatch ...)";
+** "bundle format 2 ...; recompile it with `gavel compile`"). Format and
+** checks: docs/bundles.md.
+*/
+
+/* Writes `policy` as a bundle into a new buffer: sets *out_bytes to it
+** (free it with gavel_free) and *out_len to its length. On failure sets
+** *out_bytes to NULL and *out_len to 0: GAVEL_ERROR_ARGUMENT when an
+** argument is NULL. Thread-safe. */
+GAVEL_API int gavel_policy_write_bundle(const gavel_policy *policy, void **out_bytes, size_t *out_len,
+                                        gavel_error **err);
+
+/* Loads the `len` bytes of a bundle into a new policy, which decides every
+** plan exactly as the policy that was written. On failure sets *out to NULL
+** and *err to GAVEL_ERROR_BUNDLE (messages start with "<bundle>") or
+** GAVEL_ERROR_ARGUMENT (`bytes` or `out` NULL, `len` GAVEL_NUL_TERMINATED:
+** a bundle is binary). The bytes are not kept.
+** Thread-safe. */
+GAVEL_API int gavel_policy_load_bundle(const void *bytes, size_t len, gavel_policy **out, gavel_error **err);
+
+/* gavel_policy_load_bundle on the contents of the file at `path`; messages
+** start with the path. A file that cannot be read is GAVEL_ERROR_IO. */
+GAVEL_API int gavel_policy_load_bundle_file(const char *path, gavel_policy **out, gavel_error **err);
 
 /* How many rules the policy set has; 0 for NULL. */
 GAVEL_API size_t gavel_policy_rule_count(const gavel_policy *policy);
@@ -252,7 +307,7 @@ GAVEL_API const char *gavel_verdict_name(int verdict);
 
 /* The lists of findings of a decision. */
 #define GAVEL_VIOLATIONS 0 /* fired deny and require_approval rules, in rule order then step order */
-#define GAVEL_WARNINGS 1   /* fired warn rules */
+#define GAVEL_WARNINGS 1   /* fired warn rules, and every finding of a package in dryrun */
 #define GAVEL_ERRORS 2     /* rules that failed at run time, or a plan that did not decode */
 
 /* How many findings `list` (GAVEL_VIOLATIONS/WARNINGS/ERRORS) holds; 0 for
@@ -310,6 +365,11 @@ GAVEL_API const char *gavel_finding_location(const gavel_finding *f);
 /* The approvers of a require_approval violation (0 for other findings). */
 GAVEL_API size_t gavel_finding_approver_count(const gavel_finding *f);
 GAVEL_API const char *gavel_finding_approver(const gavel_finding *f, size_t i); /* NULL when out of range */
+/* 1 for a finding of a package in dryrun (docs/config.md): a warning that
+** keeps the effect it would have had (GAVEL_EFFECT_DENY, also for a runtime
+** error, or GAVEL_EFFECT_REQUIRE_APPROVAL) and did not count in the
+** verdict; 0 otherwise and for NULL. */
+GAVEL_API int gavel_finding_dryrun(const gavel_finding *f);
 
 /*
 ** HOT RELOAD

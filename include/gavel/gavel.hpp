@@ -96,6 +96,8 @@ class Finding {
     for (size_t i = 0; i < gavel_finding_approver_count(f_); ++i) out.emplace_back(gavel_finding_approver(f_, i));
     return out;
   }
+  // Found by a package in dryrun: a warning that did not count in the verdict.
+  bool dryrun() const { return gavel_finding_dryrun(f_) != 0; }
 
  private:
   const gavel_finding* f_;
@@ -186,6 +188,18 @@ class Policy {
     gavel_policy* p = nullptr;
     gavel_error* err = nullptr;
     int rc = gavel_policy_compile_paths(c.data(), c.size(), &p, &err);
+    if (rc != GAVEL_OK) throw Error::FromC(rc, err);
+    return Policy(p);
+  }
+
+  // Compiles the policy set of a project config (gavel.yaml) for environment
+  // `env` ("" for none), plus `extra_paths`. Throws Error.
+  static Policy CompileConfig(const std::string& config, const std::string& env,
+                              const std::vector<std::string>& extra_paths = {}) {
+    std::vector<const char*> c = detail::CStrings(extra_paths);
+    gavel_policy* p = nullptr;
+    gavel_error* err = nullptr;
+    int rc = gavel_policy_compile_config(config.c_str(), env.c_str(), c.data(), c.size(), &p, &err);
     if (rc != GAVEL_OK) throw Error::FromC(rc, err);
     return Policy(p);
   }

@@ -1,6 +1,7 @@
 // The C API (include/gavel/gavel.h) and its C++ layer (gavel.hpp), linked
 // against libgavel.so only, as an embedding program would be.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -144,6 +145,170 @@ TEST_CASE("compile from paths, and io errors") {
         "error[io_error]: /nonexistent/policies: no such file or directory\n");
   CHECK(std::string(gavel_diagnostic_code(gavel_error_diagnostic(err, 0))) == "io_error");
   gavel_error_free(err);
+}
+
+TEST_CASE("compile from a project config: environments, dryrun, located errors") {
+  const char* config = GAVEL_SOURCE_DIR "/examples/gavel.yaml";
+  gavel_policy* p = nullptr;
+  gavel_error* err = nullptr;
+  // staging: prod_changes in dryrun, so its approvals are warnings only.
+  REQUIRE(gavel_policy_compile_config(config, "staging", nullptr, 0, &p, &err) == GAVEL_OK);
+  CHECK(err == nullptr);
+  gavel_decision* d = nullptr;
+  REQUIRE(gavel_evaluate_file(p, GAVEL_SOURCE_DIR "/examples/plans/airgap-maintenance.yaml", &d, &err) == GAVEL_OK);
+  CHECK(gavel_decision_verdict(d) == GAVEL_ALLOW);
+  REQUIRE(gavel_decision_count(d, GAVEL_WARNINGS) > 0);
+  const gavel_finding* f = gavel_decision_finding(d, GAVEL_WARNINGS, 0);
+  CHECK(gavel_finding_dryrun(f) == 1);
+  CHECK(gavel_finding_effect(f) == GAVEL_EFFECT_REQUIRE_APPROVAL);
+  CHECK(std::string(gavel_finding_rule(f)) == "prod_changes.change_needs_approval");
+  gavel_decision_free(d);
+  const size_t rules = gavel_policy_rule_count(p);
+  gavel_policy_free(p);
+
+  // Extra paths add to the config's policies.
+  const char* extra_text = "package extra\nrule r {\n  deny\n}\n";
+  const std::string extra = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
+                            "/capi_config_test_" + std::to_string(::getpid());
+  std::ofstream(extra + ".gavel") << extra_text;
+  const std::string extra_path = extra + ".gavel";
+  const char* extras[] = {extra_path.c_str()};
+  REQUIRE(gavel_policy_compile_config(config, "prod", extras, 1, &p, &err) == GAVEL_OK);
+  CHECK(gavel_policy_rule_count(p) == rules + 1);
+  gavel_policy_free(p);
+
+  // An unknown environment: a compile error located in the config.
+  REQUIRE(gavel_policy_compile_config(config, "qa", nullptr, 0, &p, &err) == GAVEL_ERROR_COMPILE);
+  CHECK(p == nullptr);
+  REQUIRE(gavel_error_count(err) == 1);
+  const gavel_diagnostic* diag = gavel_error_diagnostic(err, 0);
+  CHECK(std::string(gavel_diagnostic_file(diag)) == config);
+  CHECK(gavel_diagnostic_line(diag) == 9);
+  CHECK(std::string(gavel_diagnostic_code(diag)) == "unknown_name");
+  CHECK(std::string(gavel_diagnostic_message(diag)) ==
+        "no environment `qa` in the config; it defines `dev`, `prod`, `staging`");
+  gavel_error_free(err);
+
+  // A param of the wrong type and an unknown key: every diagnostic, located.
+  const std::string bad = extra + ".yaml";
+  std::ofstream(bad) << "policies: [" GAVEL_SOURCE_DIR "/policies]\n"
+                        "environments:\n"
+                        "  prod:\n"
+                        "    params:\n"
+                        "      prod_changes.environments: prod\n";
+  REQUIRE(gavel_policy_compile_config(bad.c_str(), "prod", nullptr, 0, &p, &err) == GAVEL_ERROR_COMPILE);
+  REQUIRE(gavel_error_count(err) == 1);
+  diag = gavel_error_diagnostic(err, 0);
+  CHECK(std::string(gavel_diagnostic_file(diag)) == bad);
+  CHECK(gavel_diagnostic_line(diag) == 5);
+  CHECK(gavel_diagnostic_column(diag) == 7);
+  CHECK(std::string(gavel_diagnostic_code(diag)) == "type_error");
+  CHECK(std::string(gavel_diagnostic_message(diag)) ==
+        "param `prod_changes.environments` is declared `list<string>` but was given string `\"prod\"`");
+  CHECK(std::string(gavel_error_message(err)).find("      prod_changes.environments: prod\n") != std::string::npos);
+  gavel_error_free(err);
+  std::ofstream(bad) << "environments:\n  prod:\n    parms: {}\n";
+  REQUIRE(gavel_policy_compile_config(bad.c_str(), nullptr, nullptr, 0, &p, &err) == GAVEL_ERROR_COMPILE);
+  diag = gavel_error_diagnostic(err, 0);
+  CHECK(gavel_diagnostic_line(diag) == 3);
+  CHECK(std::string(gavel_diagnostic_code(diag)) == "unknown_field");
+  gavel_error_free(err);
+  std::remove(bad.c_str());
+  std::remove(extra_path.c_str());
+
+  // A config that cannot be read; bad arguments.
+  REQUIRE(gavel_policy_compile_config("/nonexistent/gavel.yaml", "prod", nullptr, 0, &p, &err) == GAVEL_ERROR_IO);
+  CHECK(std::string(gavel_error_message(err)) == "error[io_error]: /nonexistent/gavel.yaml: cannot open the config\n");
+  gavel_error_free(err);
+  CHECK(gavel_policy_compile_config(nullptr, "prod", nullptr, 0, &p, &err) == GAVEL_ERROR_ARGUMENT);
+  gavel_error_free(err);
+  CHECK(gavel_policy_compile_config(config, "prod", nullptr, 1, &p, &err) == GAVEL_ERROR_ARGUMENT);
+  gavel_error_free(err);
+  CHECK(gavel_policy_compile_config(config, "prod", nullptr, 0, nullptr, &err) == GAVEL_ERROR_ARGUMENT);
+  gavel_error_free(err);
+}
+
+// The decision of `p` on a plan file, as JSON.
+std::string DecisionJson(const gavel_policy* p, const std::string& plan) {
+  gavel_decision* d = nullptr;
+  gavel_evaluate_file(p, plan.c_str(), &d, nullptr);
+  char* json = gavel_decision_to_json(d, plan.c_str());
+  std::string out = json == nullptr ? "" : json;
+  gavel_free(json);
+  gavel_decision_free(d);
+  return out;
+}
+
+TEST_CASE("bundles: write, load from bytes and files, same decisions; damaged bundles refused") {
+  const char* config = GAVEL_SOURCE_DIR "/examples/gavel.yaml";
+  gavel_policy* p = nullptr;
+  gavel_error* err = nullptr;
+  // staging: params from the config and a package in dryrun, both bundled.
+  REQUIRE(gavel_policy_compile_config(config, "staging", nullptr, 0, &p, &err) == GAVEL_OK);
+  void* bytes = nullptr;
+  size_t len = 0;
+  REQUIRE(gavel_policy_write_bundle(p, &bytes, &len, &err) == GAVEL_OK);
+  CHECK(err == nullptr);
+  REQUIRE(bytes != nullptr);
+  REQUIRE(len > 24);
+  gavel_policy* loaded = nullptr;
+  REQUIRE(gavel_policy_load_bundle(bytes, len, &loaded, &err) == GAVEL_OK);
+  CHECK(err == nullptr);
+  CHECK(gavel_policy_rule_count(loaded) == gavel_policy_rule_count(p));
+  for (const char* plan : {"airgap-maintenance.yaml", "prod-rollout.json", "secret-exfiltration.json"}) {
+    const std::string path = std::string(GAVEL_SOURCE_DIR "/examples/plans/") + plan;
+    const std::string want = DecisionJson(p, path);
+    CHECK(want.find("\"verdict\"") != std::string::npos);
+    CHECK(DecisionJson(loaded, path) == want);
+  }
+  gavel_policy_free(loaded);
+
+  // From a file; the messages name it.
+  const std::string file = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
+                           "/capi_bundle_test_" + std::to_string(::getpid()) + ".bundle";
+  std::ofstream(file, std::ios::binary).write(static_cast<const char*>(bytes), static_cast<std::streamsize>(len));
+  REQUIRE(gavel_policy_load_bundle_file(file.c_str(), &loaded, &err) == GAVEL_OK);
+  CHECK(gavel_policy_rule_count(loaded) == gavel_policy_rule_count(p));
+  gavel_policy_free(loaded);
+
+  // A changed byte, a cut, a file that is no bundle, no file at all.
+  std::string damaged(static_cast<const char*>(bytes), len);
+  damaged[len / 2] = static_cast<char>(damaged[len / 2] ^ 0x20);
+  loaded = reinterpret_cast<gavel_policy*>(0x1);
+  REQUIRE(gavel_policy_load_bundle(damaged.data(), damaged.size(), &loaded, &err) == GAVEL_ERROR_BUNDLE);
+  CHECK(loaded == nullptr);
+  CHECK(gavel_error_code(err) == GAVEL_ERROR_BUNDLE);
+  const std::string message = gavel_error_message(err);
+  CHECK(message.find("error[bundle_error]: <bundle>: corrupt bundle (checksum mismatch") == 0);
+  CHECK(std::string(gavel_diagnostic_code(gavel_error_diagnostic(err, 0))) == "bundle_error");
+  gavel_error_free(err);
+  CHECK(gavel_policy_load_bundle(bytes, len - 1, &loaded, &err) == GAVEL_ERROR_BUNDLE);
+  CHECK(std::string(gavel_error_message(err)).find("<bundle>: truncated bundle") != std::string::npos);
+  gavel_error_free(err);
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << "package t\n";
+  CHECK(gavel_policy_load_bundle_file(file.c_str(), &loaded, &err) == GAVEL_ERROR_BUNDLE);
+  CHECK(std::string(gavel_error_message(err)) == "error[bundle_error]: " + file + ": not a gavel bundle\n");
+  CHECK(std::string(gavel_diagnostic_file(gavel_error_diagnostic(err, 0))) == file);
+  gavel_error_free(err);
+  std::remove(file.c_str());
+  CHECK(gavel_policy_load_bundle_file(file.c_str(), &loaded, &err) == GAVEL_ERROR_IO);
+  CHECK(loaded == nullptr);
+  gavel_error_free(err);
+  CHECK(std::string(gavel_result_name(GAVEL_ERROR_BUNDLE)) == "bundle_error");
+
+  // Bad arguments: out-pointers are still written.
+  void* none = reinterpret_cast<void*>(0x1);
+  size_t none_len = 7;
+  CHECK(gavel_policy_write_bundle(nullptr, &none, &none_len, nullptr) == GAVEL_ERROR_ARGUMENT);
+  CHECK(none == nullptr);
+  CHECK(none_len == 0);
+  CHECK(gavel_policy_write_bundle(p, nullptr, &none_len, nullptr) == GAVEL_ERROR_ARGUMENT);
+  CHECK(gavel_policy_load_bundle(nullptr, 0, &loaded, nullptr) == GAVEL_ERROR_ARGUMENT);
+  CHECK(gavel_policy_load_bundle(bytes, GAVEL_NUL_TERMINATED, &loaded, nullptr) == GAVEL_ERROR_ARGUMENT);
+  CHECK(gavel_policy_load_bundle(bytes, len, nullptr, nullptr) == GAVEL_ERROR_ARGUMENT);
+  CHECK(gavel_policy_load_bundle_file(nullptr, &loaded, nullptr) == GAVEL_ERROR_ARGUMENT);
+  gavel_free(bytes);
+  gavel_policy_free(p);
 }
 
 TEST_CASE("evaluate JSON: deny, with every field of a violation") {
@@ -527,6 +692,13 @@ TEST_CASE("gavel.hpp: RAII and exceptions") {
     CHECK(e.diagnostics()[0].message == "steps: expected an array, got a number");
   }
   CHECK_THROWS_AS(gavel::Policy::CompilePaths({"/nonexistent"}), gavel::Error);
+  gavel::Policy staging = gavel::Policy::CompileConfig(GAVEL_SOURCE_DIR "/examples/gavel.yaml", "staging");
+  gavel::Decision dry = staging.EvaluateFile(GAVEL_SOURCE_DIR "/examples/plans/airgap-maintenance.yaml");
+  CHECK(dry.allowed());
+  REQUIRE_FALSE(dry.warnings().empty());
+  CHECK(dry.warnings()[0].dryrun());
+  CHECK(dry.warnings()[0].effect() == gavel::Effect::kRequireApproval);
+  CHECK_THROWS_AS(gavel::Policy::CompileConfig(GAVEL_SOURCE_DIR "/examples/gavel.yaml", "qa"), gavel::Error);
 
   gavel::Reloadable r(policy);
   CHECK(r.Evaluate(gavel::PlanFormat::kJson, "{}").allowed());

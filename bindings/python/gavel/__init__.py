@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Uni
 from . import _gavel
 
 __all__ = [
+    "BundleError",
     "CompileError",
     "Decision",
     "Diagnostic",
@@ -34,6 +35,7 @@ __all__ = [
     "Verdict",
     "Violation",
     "compile",
+    "load_bundle",
 ]
 
 __version__ = "0.1.0"
@@ -89,6 +91,17 @@ class PlanError(GavelError):
         super().__init__(message, code, file)
 
 
+class BundleError(GavelError):
+    """Bytes that do not load as a bundle: not a bundle, another format
+    version or engine (recompile with ``gavel compile``), truncated or
+    corrupt (checksum mismatch), or bytecode that fails verification. The
+    message says which (``<bundle>: corrupt bundle (checksum mismatch ...)``);
+    ``code`` is ``bundle_error``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "bundle_error")
+
+
 _gavel._set_error_types(CompileError, PlanError, Diagnostic)
 
 
@@ -104,7 +117,8 @@ class Verdict(enum.Enum):
 class Violation:
     """A fired rule (a violation or a warning) or a rule that failed at run
     time (an error: ``effect`` is ``"error"``, ``severity`` is ``""``).
-    ``step`` and ``step_index`` are ``None`` for plan-level rules."""
+    ``step`` and ``step_index`` are ``None`` for plan-level rules. A warning
+    with ``dryrun`` set comes from a package in dryrun (docs/config.md)."""
 
     rule: str
     effect: str
@@ -114,6 +128,9 @@ class Violation:
     message: str
     location: str
     approvers: List[str] = field(default_factory=list)
+    # Found by a package in dryrun (the project config): a warning that keeps
+    # the effect it would have had and did not count in the verdict.
+    dryrun: bool = False
 
 
 class Decision:
@@ -152,7 +169,8 @@ PlanInput = Union[Mapping[str, Any], str, bytes, bytearray, memoryview, "os.Path
 
 
 class Policy:
-    """A compiled policy set: immutable and thread-safe. Made by ``compile()``."""
+    """A compiled policy set: immutable and thread-safe. Made by ``compile()``
+    or ``load_bundle()``; pickles as its bundle."""
 
     __slots__ = ("_p",)
 
@@ -193,21 +211,38 @@ class Policy:
         """Reads a plan file (.json, .yaml/.yml, .pb/.binpb) and evaluates it."""
         return Decision(self._p.evaluate_file(os.fspath(path)))
 
+    def to_bundle(self) -> bytes:
+        """The policy as a bundle (docs/bundles.md): bytes that
+        ``load_bundle()`` (or ``gavel lint --bundle``, or the C API) turns
+        back into a policy deciding exactly as this one, without compiling."""
+        return self._p.to_bundle()
+
     def __reduce__(self) -> Any:
-        raise TypeError("gavel.Policy cannot be pickled yet (compiled bundles are to come)")
+        # Pickled as its bundle, so batch jobs can ship policies to workers.
+        return (load_bundle, (self.to_bundle(),))
 
 
 def compile(sources: Union[Mapping[str, str], Sequence[str], None] = None,
-            paths: Optional[Sequence[Union[str, "os.PathLike[str]"]]] = None) -> Policy:
+            paths: Optional[Sequence[Union[str, "os.PathLike[str]"]]] = None,
+            config: Union[str, "os.PathLike[str]", None] = None,
+            env: Optional[str] = None) -> Policy:
     """Compiles policy sources into a ``Policy``.
 
     ``sources`` maps file names (used in error locations) to source text, or
     is a list of texts (named ``<source 0>``, ...). ``paths`` lists .gavel
-    files and directories (searched recursively). Give one or both. Raises
-    ``CompileError`` with every error found.
+    files and directories (searched recursively). ``config`` is a project
+    config (``gavel.yaml``, docs/config.md): its policies join the set, and
+    environment ``env`` supplies params and enforcement (``env`` needs
+    ``config``). Give at least one of sources, paths and config. Raises
+    ``CompileError`` with every error found, config errors included (located
+    in the YAML file).
     """
+    if env is not None and config is None:
+        raise ValueError("env needs config")
+    if config is not None:
+        return _compile_config(os.fspath(config), env or "", sources, paths)
     if sources is None and paths is None:
-        raise ValueError("give sources, paths or both")
+        raise ValueError("give sources, paths, config or a combination")
     names: List[str] = []
     texts: List[str] = []
     if isinstance(sources, str):
@@ -228,6 +263,35 @@ def compile(sources: Union[Mapping[str, str], Sequence[str], None] = None,
                 names.append(name)
                 texts.append(text)
     return Policy(_gavel.compile_sources(names, texts))
+
+
+def load_bundle(data: Union[bytes, bytearray, memoryview]) -> Policy:
+    """Loads a bundle (``gavel compile -o FILE``, ``Policy.to_bundle()``)
+    without compiling. Raises ``BundleError`` when the bytes are not a
+    bundle this gavel loads."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"a bundle is bytes (e.g. pathlib.Path(f).read_bytes()), not {type(data).__name__}")
+    p, error = _gavel.load_bundle(bytes(data))
+    if p is None:
+        raise BundleError(error)
+    return Policy(p)
+
+
+def _compile_config(config: str, env: str, sources: Union[Mapping[str, str], Sequence[str], None],
+                    paths: Optional[Sequence[Union[str, "os.PathLike[str]"]]]) -> Policy:
+    names: List[str] = []
+    texts: List[str] = []
+    if isinstance(sources, str):
+        raise TypeError("sources is a dict of name -> text or a list of texts, not one str")
+    if isinstance(sources, Mapping):
+        names, texts = list(sources.keys()), list(sources.values())
+    elif sources is not None:
+        texts = list(sources)
+        names = [f"<source {i}>" for i in range(len(texts))]
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    extra = [os.fspath(p) for p in paths] if paths is not None else []
+    return Policy(_gavel.compile_config(config, env, extra, names, texts))
 
 
 def _read_sources(path: str) -> List[tuple]:

@@ -115,6 +115,64 @@ def test_compile_error_for_missing_path():
     assert info.value.code == "io_error"
 
 
+CONFIG = SOURCE_DIR / "examples" / "gavel.yaml"
+MAINTENANCE = SOURCE_DIR / "examples" / "plans" / "airgap-maintenance.yaml"
+
+
+def test_compile_config_environments_and_dryrun():
+    staging = gavel.compile(config=CONFIG, env="staging")
+    d = staging.evaluate(MAINTENANCE)
+    assert d.verdict is gavel.Verdict.ALLOW
+    assert d.warnings and all(w.dryrun for w in d.warnings)
+    assert {w.effect for w in d.warnings} == {"require_approval"}
+    assert d.to_dict()["warnings"][0]["dryrun"] is True
+    # The same plan with the defaults: staging is no production, nothing fires.
+    assert not gavel.compile(config=str(CONFIG)).evaluate(MAINTENANCE).warnings
+    # Sources and paths join the config's policies.
+    extra = gavel.compile({"x.gavel": "package x\nrule r {\n  deny\n}\n"}, config=CONFIG, env="prod")
+    assert extra.rule_count == staging.rule_count + 1
+    assert extra.evaluate(MAINTENANCE).verdict is gavel.Verdict.DENY
+
+
+def test_compile_config_errors_are_compile_errors(tmp_path):
+    with pytest.raises(gavel.CompileError) as info:
+        gavel.compile(config=CONFIG, env="qa")
+    e = info.value
+    assert (e.file, e.line, e.code) == (str(CONFIG), 9, "unknown_name")
+    assert e.message == "no environment `qa` in the config; it defines `dev`, `prod`, `staging`"
+
+    bad = tmp_path / "gavel.yaml"
+    bad.write_text(f"policies: [{SOURCE_DIR / 'policies'}]\n"
+                   "environments:\n"
+                   "  prod:\n"
+                   "    params:\n"
+                   "      namespace_scope.protected_namespaces: [kube-system, 7]\n"
+                   "      prod_changes.enviroments: [prod]\n")
+    with pytest.raises(gavel.CompileError) as info:
+        gavel.compile(config=bad, env="prod")
+    assert [(d.line, d.column, d.code) for d in info.value.errors] == [(5, 7, "type_error"), (6, 7, "unknown_name")]
+    assert info.value.errors[0].message == (
+        "param `namespace_scope.protected_namespaces` is declared `list<string>` but "
+        "`namespace_scope.protected_namespaces[1]` is int `7`, not string")
+    assert "did you mean `prod_changes.environments`" in info.value.errors[1].message
+    assert "      prod_changes.enviroments: [prod]\n" in str(info.value)
+
+    bad.write_text("polices: []\n")
+    with pytest.raises(gavel.CompileError) as info:
+        gavel.compile(config=bad)
+    assert (info.value.line, info.value.code) == (1, "unknown_field")
+    assert "(did you mean `policies`?)" in info.value.message
+
+    with pytest.raises(gavel.CompileError) as info:
+        gavel.compile(config=tmp_path / "missing.yaml")
+    assert info.value.code == "io_error"
+    bad.write_text("environments: {}\n")
+    with pytest.raises(ValueError):
+        gavel.compile(config=bad)
+    with pytest.raises(ValueError):
+        gavel.compile(paths=["policies"], env="prod")
+
+
 def test_evaluate_dict_deny_with_every_field(policy):
     d = policy.evaluate({"steps": [{"id": "a", "verb": "get"}, {"id": "b", "verb": "delete", "resource": {"name": "db"}}]})
     assert d.verdict is gavel.Verdict.DENY
@@ -315,10 +373,84 @@ def test_gil_is_released_during_evaluation(policy):
     assert ticks > 0
 
 
-def test_policies_do_not_pickle_yet(policy):
+BUNDLE_PLANS = [
+    {"steps": [{"id": "a", "verb": "delete", "resource": {"name": "db"}}]},
+    {"context": {"environment": "prod"}, "steps": [{"id": "a", "verb": "apply"}, {"id": "b", "verb": "exec"}]},
+    {"steps": [{"id": "a", "args": {"replicas": 3}}]},
+    {"steps": []},
+]
+
+
+def _decisions(policy):
+    return [policy.evaluate(p).to_dict() for p in BUNDLE_PLANS]
+
+
+def test_bundle_round_trip(policy):
+    data = policy.to_bundle()
+    assert isinstance(data, bytes) and data.startswith(b"\x89GAVEL")
+    for form in (data, bytearray(data), memoryview(data)):
+        loaded = gavel.load_bundle(form)
+        assert loaded.rule_count == policy.rule_count
+        assert _decisions(loaded) == _decisions(policy)
+    # Params and dryrun from a config environment travel in the bundle.
+    staging = gavel.compile(config=CONFIG, env="staging")
+    assert gavel.load_bundle(staging.to_bundle()).evaluate(MAINTENANCE).to_dict() == \
+        staging.evaluate(MAINTENANCE).to_dict()
+
+
+def test_bundle_from_the_cli(tmp_path):
+    gavel_bin = os.environ.get("GAVEL_BIN")
+    if not gavel_bin:
+        pytest.skip("GAVEL_BIN is not set")
+    out = tmp_path / "std.bundle"
+    subprocess.run([gavel_bin, "compile", "--policy", str(SOURCE_DIR / "policies"), "-o", str(out)], check=True,
+                   capture_output=True)
+    loaded = gavel.load_bundle(out.read_bytes())
+    compiled = gavel.compile(paths=[SOURCE_DIR / "policies"])
+    for plan in sorted((SOURCE_DIR / "examples" / "plans").glob("*.[jy]*")):
+        assert loaded.evaluate_file(plan).to_dict() == compiled.evaluate_file(plan).to_dict()
+
+
+def test_bad_bundles_raise_bundle_error(policy):
+    data = policy.to_bundle()
+    damaged = bytearray(data)
+    damaged[len(data) // 2] ^= 0x40
+    with pytest.raises(gavel.BundleError, match=r"^<bundle>: corrupt bundle \(checksum mismatch") as info:
+        gavel.load_bundle(damaged)
+    assert isinstance(info.value, gavel.GavelError)
+    assert info.value.code == "bundle_error"
+    with pytest.raises(gavel.BundleError, match="truncated bundle"):
+        gavel.load_bundle(data[:-1])
+    with pytest.raises(gavel.BundleError, match="not a gavel bundle"):
+        gavel.load_bundle(POLICY.encode())
+    other = bytearray(data)
+    other[8] = 7
+    with pytest.raises(gavel.BundleError, match=r"bundle format 7 .*recompile it with `gavel compile`"):
+        gavel.load_bundle(other)
+    with pytest.raises(TypeError, match="read_bytes"):
+        gavel.load_bundle("policy.bundle")
+
+
+def test_policies_pickle_through_their_bundle(policy):
     import pickle
-    with pytest.raises(TypeError, match="bundles"):
-        pickle.dumps(policy)
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        copy = pickle.loads(pickle.dumps(policy, protocol=protocol))
+        assert isinstance(copy, gavel.Policy)
+        assert _decisions(copy) == _decisions(policy)
+
+
+def _verdicts_in_worker(policy, plans):
+    return [policy.evaluate(p).verdict.value for p in plans]
+
+
+def test_process_pool_evaluates_a_pickled_policy(policy):
+    import multiprocessing
+    # spawn, not fork: the worker gets the policy only through pickling.
+    ctx = multiprocessing.get_context("spawn")
+    chunks = [BUNDLE_PLANS[i:i + 2] for i in range(0, len(BUNDLE_PLANS), 2)]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        got = list(pool.map(_verdicts_in_worker, [policy] * len(chunks), chunks))
+    assert [v for chunk in got for v in chunk] == [policy.evaluate(p).verdict.value for p in BUNDLE_PLANS]
 
 
 def test_typing_files_ship():
