@@ -204,6 +204,36 @@ class Policy {
     return Policy(p);
   }
 
+  // Loads a compiled bundle (gavel compile -o, ToBundle) without compiling.
+  // Throws Error (code GAVEL_ERROR_BUNDLE for a corrupt or foreign bundle).
+  static Policy LoadBundle(std::string_view bytes) {
+    gavel_policy* p = nullptr;
+    gavel_error* err = nullptr;
+    const char* data = bytes.data() != nullptr ? bytes.data() : "";
+    int rc = gavel_policy_load_bundle(data, bytes.size(), &p, &err);
+    if (rc != GAVEL_OK) throw Error::FromC(rc, err);
+    return Policy(p);
+  }
+  static Policy LoadBundleFile(const std::string& path) {
+    gavel_policy* p = nullptr;
+    gavel_error* err = nullptr;
+    int rc = gavel_policy_load_bundle_file(path.c_str(), &p, &err);
+    if (rc != GAVEL_OK) throw Error::FromC(rc, err);
+    return Policy(p);
+  }
+
+  // This policy as a bundle's bytes. Throws Error.
+  std::string ToBundle() const {
+    void* bytes = nullptr;
+    size_t len = 0;
+    gavel_error* err = nullptr;
+    int rc = gavel_policy_write_bundle(p_.get(), &bytes, &len, &err);
+    if (rc != GAVEL_OK) throw Error::FromC(rc, err);
+    std::string out(static_cast<const char*>(bytes), len);
+    gavel_free(bytes);
+    return out;
+  }
+
   // Evaluates a plan; throws Error when it does not decode (code GAVEL_ERROR_PLAN).
   Decision Evaluate(PlanFormat format, std::string_view data) const {
     gavel_decision* d = nullptr;

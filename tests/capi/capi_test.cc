@@ -700,6 +700,23 @@ TEST_CASE("gavel.hpp: RAII and exceptions") {
   CHECK(dry.warnings()[0].effect() == gavel::Effect::kRequireApproval);
   CHECK_THROWS_AS(gavel::Policy::CompileConfig(GAVEL_SOURCE_DIR "/examples/gavel.yaml", "qa"), gavel::Error);
 
+  // Bundles: the round trip decides as the original; damage is an Error.
+  const std::string bundle = policy.ToBundle();
+  gavel::Policy loaded = gavel::Policy::LoadBundle(bundle);
+  CHECK(loaded.rule_count() == policy.rule_count());
+  CHECK(loaded.EvaluateYaml("context: {environment: prod}\nsteps: [{id: s, verb: apply}]\n").ToJson("x") ==
+        y.ToJson("x"));
+  std::string damaged = bundle;
+  damaged[damaged.size() / 2] ^= 0x5a;
+  try {
+    gavel::Policy::LoadBundle(damaged);
+    FAIL("no exception");
+  } catch (const gavel::Error& e) {
+    CHECK(e.code() == GAVEL_ERROR_BUNDLE);
+  }
+  CHECK_THROWS_AS(gavel::Policy::LoadBundle(""), gavel::Error);
+  CHECK_THROWS_AS(gavel::Policy::LoadBundleFile("/nonexistent.bundle"), gavel::Error);
+
   gavel::Reloadable r(policy);
   CHECK(r.Evaluate(gavel::PlanFormat::kJson, "{}").allowed());
   r.Set(gavel::Policy::Compile({{"d.gavel", "package d\nrule all { deny when true }\n"}}));
