@@ -12,10 +12,13 @@ def medians(paths):
     out = {}
     for path in paths:
         with open(path) as f:
-            for b in json.load(f)["benchmarks"]:
-                if b.get("aggregate_name", "median") != "median":
-                    continue
-                out[b["run_name"]] = b
+            data = json.load(f)
+        if "benchmarks" not in data:
+            continue  # bench/python_bench.py's output: merged as it is
+        for b in data["benchmarks"]:
+            if b.get("aggregate_name", "median") != "median":
+                continue
+            out[b["run_name"]] = b
     return out
 
 
@@ -29,6 +32,11 @@ def per_eval(b):
 def main(paths):
     runs = medians(paths)
     summary = {}
+    for path in paths:  # W7 comes summarized from bench/python_bench.py
+        with open(path) as f:
+            data = json.load(f)
+        if "benchmarks" not in data:
+            summary.update(data)
     for name, b in sorted(runs.items()):
         if name.startswith(("W1", "W2", "W3")):
             summary[name] = per_eval(b)
