@@ -20,7 +20,7 @@ import enum
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _gavel
 
@@ -243,15 +243,7 @@ def compile(sources: Union[Mapping[str, str], Sequence[str], None] = None,
         return _compile_config(os.fspath(config), env or "", sources, paths)
     if sources is None and paths is None:
         raise ValueError("give sources, paths, config or a combination")
-    names: List[str] = []
-    texts: List[str] = []
-    if isinstance(sources, str):
-        raise TypeError("sources is a dict of name -> text or a list of texts, not one str")
-    if isinstance(sources, Mapping):
-        names, texts = list(sources.keys()), list(sources.values())
-    elif sources is not None:
-        texts = list(sources)
-        names = [f"<source {i}>" for i in range(len(texts))]
+    names, texts = _source_lists(sources)
     if paths is not None:
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
@@ -263,6 +255,19 @@ def compile(sources: Union[Mapping[str, str], Sequence[str], None] = None,
                 names.append(name)
                 texts.append(text)
     return Policy(_gavel.compile_sources(names, texts))
+
+
+def _source_lists(sources: Union[Mapping[str, str], Sequence[str], None]) -> Tuple[List[str], List[str]]:
+    """(names, texts) of ``sources``: a dict of name -> text, or a list of
+    texts named ``<source 0>``, ..."""
+    if isinstance(sources, str):
+        raise TypeError("sources is a dict of name -> text or a list of texts, not one str")
+    if isinstance(sources, Mapping):
+        return list(sources.keys()), list(sources.values())
+    if sources is not None:
+        texts = list(sources)
+        return [f"<source {i}>" for i in range(len(texts))], texts
+    return [], []
 
 
 def load_bundle(data: Union[bytes, bytearray, memoryview]) -> Policy:
@@ -279,15 +284,7 @@ def load_bundle(data: Union[bytes, bytearray, memoryview]) -> Policy:
 
 def _compile_config(config: str, env: str, sources: Union[Mapping[str, str], Sequence[str], None],
                     paths: Optional[Sequence[Union[str, "os.PathLike[str]"]]]) -> Policy:
-    names: List[str] = []
-    texts: List[str] = []
-    if isinstance(sources, str):
-        raise TypeError("sources is a dict of name -> text or a list of texts, not one str")
-    if isinstance(sources, Mapping):
-        names, texts = list(sources.keys()), list(sources.values())
-    elif sources is not None:
-        texts = list(sources)
-        names = [f"<source {i}>" for i in range(len(texts))]
+    names, texts = _source_lists(sources)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     extra = [os.fspath(p) for p in paths] if paths is not None else []
