@@ -16,8 +16,19 @@
 
 namespace gavel {
 
+// Where something is in a plan file: 1-based line and column (bytes); 0 when
+// unknown (protobuf plans, plans built in memory).
+struct PlanPosition {
+  int line = 0;
+  int column = 0;
+};
+
 struct Plan {
   Value root;  // a kMessage of type gavel.v1.Plan
+  // Where each step starts in the text it was decoded from (JSON, YAML), by
+  // step position; empty when unknown. Reports use it so that a CI
+  // annotation lands on the step's line.
+  std::vector<PlanPosition> step_positions;
 
   const MessageData& message() const { return root.message(); }
   // plan.steps (a list of gavel.v1.Step messages).

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/bundle.h"
 #include "engine/cli/commands.h"
+#include "engine/cli/lint_report.h"
 
 namespace gavel::cli {
 namespace {
@@ -17,34 +18,6 @@ struct LintOptions {
   std::string format = "text";
   std::vector<std::string> plans;
 };
-
-void PrintText(const std::string& plan, const Decision& d) {
-  std::string verdict = VerdictName(d.verdict);
-  std::transform(verdict.begin(), verdict.end(), verdict.begin(), ::toupper);
-  std::cout << plan << ": " << verdict << "\n";
-  auto step = [](const std::string& id, int64_t index) {
-    return index < 0 ? std::string("plan") : absl::StrCat("step ", id, " [", index, "]");
-  };
-  for (const Violation& v : d.violations) {
-    std::cout << "  " << EffectName(v.effect) << " " << v.rule << " (" << v.severity << ") " << step(v.step, v.step_index)
-              << ": " << v.message << "\n    at " << v.location << "\n";
-  }
-  for (const Violation& v : d.warnings) {
-    // A finding of a package in dryrun says what it would have done.
-    std::cout << "  warn " << (v.dryrun ? absl::StrCat("(dryrun ", EffectName(v.effect), ") ") : "") << v.rule << " ("
-              << v.severity << ") " << step(v.step, v.step_index) << ": " << v.message
-              << "\n    at " << v.location << "\n";
-  }
-  for (const EvalError& e : d.errors) {
-    std::cout << "  error " << e.rule << " " << step(e.step, e.step_index) << ": " << e.message << "\n    at "
-              << e.location << "\n";
-  }
-  if (!d.approvers.empty()) {
-    std::cout << "  approvers:";
-    for (const auto& a : d.approvers) std::cout << " " << a;
-    std::cout << "\n";
-  }
-}
 
 // --bundle FILE, which stands for the whole policy set (params included).
 std::shared_ptr<const CompiledPolicy> LoadBundle(const LintOptions& opts) {
@@ -69,28 +42,32 @@ int Lint(const LintOptions& opts) {
     std::cerr << "gavel: no plan files given\n";
     return kExitInvalid;
   }
+  std::unique_ptr<LintReporter> reporter = MakeReporter(opts.format, std::cout, *policy, ReportOptions{});
+  reporter->Begin();
+  LintSummary summary;
   for (const std::string& path : plans) {
+    LintResult result;
+    result.path = path;
+    result.plan_position = PlanPosition{1, 1};
     auto plan = ReadPlanFile(path);
     if (!plan.ok()) {
       invalid = true;
-      if (opts.format == "json") {
-        Decision d;
-        d.verdict = Verdict::kDeny;
-        d.errors.push_back(EvalError{"", "", -1, std::string(plan.status().message()), ""});
-        std::cout << d.ToJson(path) << "\n";
-      }
+      result.status = plan.status();
+      result.decision.verdict = Verdict::kDeny;
+      result.decision.errors.push_back(EvalError{"", "", -1, std::string(plan.status().message()), ""});
       std::cerr << "gavel: " << plan.status().message() << "\n";
-      continue;
-    }
-    Decision d = Evaluate(*policy, *plan);
-    denied |= d.verdict == Verdict::kDeny;
-    approval |= d.verdict == Verdict::kNeedsApproval;
-    if (opts.format == "json") {
-      std::cout << d.ToJson(path) << "\n";
+      ++summary.errors;
     } else {
-      PrintText(path, d);
+      result.decision = Evaluate(*policy, *plan);
+      result.step_positions = plan->step_positions;
+      denied |= result.decision.verdict == Verdict::kDeny;
+      approval |= result.decision.verdict == Verdict::kNeedsApproval;
     }
+    ++summary.plans;
+    // Text output has always skipped plans that do not decode (stderr says why).
+    if (result.status.ok() || opts.format != "text") reporter->Report(result);
   }
+  reporter->End(summary);
   std::cout.flush();
   if (invalid) return kExitInvalid;
   if (denied) return kExitDeny;
@@ -104,7 +81,7 @@ Command AddLintCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("lint", "evaluate plans against policies and print the decisions");
   AddPolicySetOptions(*cmd, opts->policy_set);
   cmd->add_option("--bundle,-b", opts->bundle, "a compiled bundle (gavel compile) instead of --policy/--config");
-  cmd->add_option("--format,-f", opts->format, "output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--format,-f", opts->format, "output format")->check(CLI::IsMember(ReportFormats()));
   cmd->add_option("plans", opts->plans, "plan files (.json, .yaml, .yml, .pb) or directories")->required();
   return [opts]() { return Lint(*opts); };
 }
