@@ -1,11 +1,16 @@
 // JSON plans, parsed with simdjson's DOM API (which validates UTF-8 and
-// bounds nesting without recursion), then built by the shared builder.
+// bounds nesting without recursion), then built by the shared builder; a
+// second pass over the text finds where each step starts.
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <limits>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/json_syntax.h"
 #include "engine/plan.h"
 #include "engine/plan_internal.h"
 
@@ -127,9 +132,110 @@ class JsonAdapter {
   absl::Status Time(const Node&, bool, TimeRep*) const { return absl::InternalError("unused"); }
 };
 
+// Whether the raw text of a JSON string (between its quotes, escapes not
+// decoded) reads `want`, an ASCII word: `"st\u0065ps"` is `steps` too.
+bool KeyIs(std::string_view raw, std::string_view want) {
+  size_t j = 0;
+  for (size_t i = 0; i < raw.size(); ++j) {
+    if (j == want.size()) return false;
+    char c = raw[i];
+    if (c == '\\') {
+      // Only \u00XX can spell an ASCII letter; any other escape is not one.
+      if (i + 6 > raw.size() || raw[i + 1] != 'u') return false;
+      unsigned code = 0;
+      for (size_t k = i + 2; k < i + 6; ++k) {
+        char h = raw[k];
+        code = code * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+      }
+      if (code != static_cast<unsigned char>(want[j])) return false;
+      i += 6;
+    } else {
+      if (c != want[j]) return false;
+      ++i;
+    }
+  }
+  return j == want.size();
+}
+
+// Where each element of the root object's `steps` array starts (its `{`),
+// for Plan::step_positions. simdjson's DOM keeps no source offsets, so this
+// rescans the text simdjson has already validated: one linear pass that
+// tracks nesting, skips strings and counts lines (a valid JSON string holds
+// no raw line break), allocating only the result.
+std::vector<PlanPosition> ScanStepPositions(std::string_view text) {
+  std::vector<PlanPosition> out;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  const char* line_start = p;
+  int line = 1;
+  int depth = 0;
+  bool expect_key = false;  // depth 1: the next string is a key of the root
+  bool steps_key = false;   // the last key of the root was `steps`
+  bool in_steps = false;    // inside the steps array (depth 2)
+  bool want_elem = false;   // in it: the next token starts an element
+  while (p < end) {
+    const char c = *p;
+    if (c == '\n') {
+      ++line;
+      line_start = ++p;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') {
+      ++p;
+      continue;
+    }
+    if (want_elem && c != ']') {
+      out.push_back(PlanPosition{line, static_cast<int>(p - line_start) + 1});
+      want_elem = false;
+    }
+    switch (c) {
+      case '"': {
+        const char* s = ++p;
+        // The closing quote is the first one preceded by an even run of backslashes.
+        for (;;) {
+          const void* q = std::memchr(p, '"', static_cast<size_t>(end - p));
+          if (q == nullptr) return {};  // not validated JSON after all
+          p = static_cast<const char*>(q);
+          size_t slashes = 0;
+          while (p - slashes > s && p[-1 - static_cast<std::ptrdiff_t>(slashes)] == '\\') ++slashes;
+          if (slashes % 2 == 0) break;
+          ++p;
+        }
+        if (depth == 1 && expect_key) {
+          steps_key = KeyIs(std::string_view(s, static_cast<size_t>(p - s)), "steps");
+          expect_key = false;
+        }
+        ++p;
+        break;
+      }
+      case '{':
+      case '[':
+        ++depth;
+        if (depth == 1) expect_key = c == '{';
+        if (depth == 2 && c == '[' && steps_key) in_steps = want_elem = true;
+        ++p;
+        break;
+      case '}':
+      case ']':
+        if (in_steps && depth == 2) return out;  // the end of the steps
+        --depth;
+        ++p;
+        break;
+      case ',':
+        if (depth == 1) expect_key = true;
+        if (in_steps && depth == 2) want_elem = true;
+        ++p;
+        break;
+      default: ++p;  // `:` and the characters of numbers and literals
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<Plan> DecodePlanJson(std::string_view json, const PlanLimits& limits) {
+  if (absl::Status st = CheckPlanSize(json, limits); !st.ok()) return st;
   try {
     simdjson::dom::parser parser;
     const size_t depth = static_cast<size_t>(std::max(limits.max_depth, 1));
@@ -139,6 +245,11 @@ absl::StatusOr<Plan> DecodePlanJson(std::string_view json, const PlanLimits& lim
     simdjson::padded_string padded(json.data(), json.size());
     element root;
     if (auto err = parser.parse(padded).get(root); err) {
+      // simdjson gives no position: the scanner finds it (and says why).
+      if (auto at = FindJsonSyntaxError(json, limits.max_depth)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("json: line ", at->line, ", column ", at->column, ": ", at->message));
+      }
       if (err == simdjson::DEPTH_ERROR) {
         return absl::InvalidArgumentError(absl::StrCat("json: nesting deeper than ", limits.max_depth, " levels"));
       }
@@ -146,7 +257,12 @@ absl::StatusOr<Plan> DecodePlanJson(std::string_view json, const PlanLimits& lim
     }
     JsonAdapter adapter;
     plan_internal::Builder<JsonAdapter> builder(adapter, limits);
-    return builder.Build(root);
+    absl::StatusOr<Plan> plan = builder.Build(root);
+    if (plan.ok()) {
+      plan->step_positions = ScanStepPositions(json);
+      if (plan->step_positions.size() != plan->steps().size()) plan->step_positions.clear();  // never wrong, at worst absent
+    }
+    return plan;
   } catch (const std::exception& e) {  // simdjson reports by error codes; allocation may still throw
     return absl::InvalidArgumentError(absl::StrCat("json: ", e.what()));
   }

@@ -1,4 +1,5 @@
-// YAML plans, parsed with yaml-cpp, then built by the shared builder.
+// YAML plans, parsed with yaml-cpp, then built by the shared builder; each
+// step's position comes from yaml-cpp's marks.
 //
 // YAML scalars are untyped: a typed field reads the scalar's text (a string
 // field takes any scalar, an int field one that reads as an integer), and in
@@ -11,7 +12,11 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <string_view>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "engine/json_syntax.h"
 #include "engine/plan.h"
 #include "engine/plan_internal.h"
 #include "engine/yaml_reader.h"
@@ -136,22 +141,71 @@ class YamlAdapter {
   size_t budget_;
 };
 
+// Where a step starts: the `- ` of its entry in a block sequence, its own
+// node (the `{` of a flow mapping) otherwise. yaml-cpp marks a block
+// mapping at its first key, so the entry's dash is found by looking back
+// over blanks and line breaks (not comments: then the first key it is).
+PlanPosition StepPosition(std::string_view text, const YAML::Node& step) {
+  const YAML::Mark m = step.Mark();
+  if (m.is_null() || m.pos < 0) return {};
+  PlanPosition at{m.line + 1, m.column + 1};
+  const size_t pos = static_cast<size_t>(m.pos);
+  // Trust the byte offset only where it agrees with the line and column.
+  const size_t col = static_cast<size_t>(m.column);
+  if (pos > text.size() || pos < col || (pos != col && text[pos - col - 1] != '\n')) return at;
+  size_t i = pos;
+  int line = m.line;
+  while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\r' || text[i - 1] == '\n')) {
+    if (text[--i] == '\n') --line;
+  }
+  if (i == 0 || i == pos || text[i - 1] != '-') return at;
+  const size_t dash = i - 1;
+  const size_t nl = text.rfind('\n', dash);
+  const size_t line_start = nl == std::string_view::npos ? 0 : nl + 1;
+  return PlanPosition{line + 1, static_cast<int>(dash - line_start) + 1};
+}
+
+// The positions of the steps of a decoded plan (its root is a mapping with
+// string keys, the steps a sequence: the builder has checked).
+std::vector<PlanPosition> StepPositions(std::string_view text, const YAML::Node& root) {
+  std::vector<PlanPosition> out;
+  for (const auto& kv : root) {
+    if (kv.first.Scalar() != "steps" || !kv.second.IsSequence()) continue;
+    out.reserve(kv.second.size());
+    for (const auto& step : kv.second) out.push_back(StepPosition(text, step));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<Plan> DecodePlanYaml(std::string_view yaml, const PlanLimits& limits) {
-  if (!simdjson::validate_utf8(yaml.data(), yaml.size())) return absl::InvalidArgumentError("yaml: invalid UTF-8");
+  if (absl::Status st = CheckPlanSize(yaml, limits); !st.ok()) return st;
+  if (!simdjson::validate_utf8(yaml.data(), yaml.size())) {
+    if (auto at = FindInvalidUtf8(yaml)) {
+      return absl::InvalidArgumentError(absl::StrCat("yaml: line ", at->line, ", column ", at->column, ": invalid UTF-8"));
+    }
+    return absl::InvalidArgumentError("yaml: invalid UTF-8");
+  }
   if (absl::Status st = PrescanYaml(yaml, limits.max_depth); !st.ok()) return st;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-    if (docs.size() > 1) {
-      return absl::InvalidArgumentError(absl::StrCat("yaml: expected one document, got ", docs.size()));
+    bool has_second = false;
+    YAML::Mark second;
+    YAML::Node root = LoadFirstYamlDocument(std::string(yaml), &has_second, &second);
+    if (has_second) {
+      return absl::InvalidArgumentError(absl::StrCat("yaml: line ", second.line + 1, ", column ", second.column + 1,
+                                                     ": expected one document, found another"));
     }
-    YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
     // Without aliases every node takes at least a byte of text; aliases may
     // multiply that (the "billion laughs"), so the walk has a budget.
     YamlAdapter adapter(4 * yaml.size() + 1024);
     plan_internal::Builder<YamlAdapter> builder(adapter, limits);
-    return builder.Build(root);
+    absl::StatusOr<Plan> plan = builder.Build(root);
+    if (plan.ok()) {
+      plan->step_positions = StepPositions(yaml, root);
+      if (plan->step_positions.size() != plan->steps().size()) plan->step_positions.clear();
+    }
+    return plan;
   } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own guard, past the pre-scan
     return absl::InvalidArgumentError(absl::StrCat("yaml: line ", e.mark.line + 1, ", column ", e.mark.column + 1,
                                                    ": nesting deeper than ", limits.max_depth, " levels"));

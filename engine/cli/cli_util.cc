@@ -8,29 +8,6 @@
 
 namespace gavel::cli {
 
-std::vector<std::string> ExpandPlans(const std::vector<std::string>& args) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> out;
-  for (const std::string& a : args) {
-    std::error_code ec;
-    if (!fs::is_directory(a, ec)) {
-      out.push_back(a);
-      continue;
-    }
-    std::vector<std::string> found;
-    for (const auto& entry : fs::directory_iterator(a, ec)) {
-      std::string ext = entry.path().extension().string();
-      if (entry.is_regular_file() &&
-          (ext == ".json" || ext == ".yaml" || ext == ".yml" || ext == ".pb" || ext == ".binpb")) {
-        found.push_back(entry.path().string());
-      }
-    }
-    std::sort(found.begin(), found.end());
-    out.insert(out.end(), found.begin(), found.end());
-  }
-  return out;
-}
-
 void PrintDiagnostics(const Diagnostics& diags) {
   for (const Diagnostic* d : diags.Sorted()) {
     if (d->location.file == nullptr) {
@@ -72,7 +49,8 @@ void AddPolicySetOptions(CLI::App& cmd, PolicySetArgs& args) {
   cmd.add_option("--env", args.env, "environment of the config whose params and enforcement apply")->needs(config);
 }
 
-bool ResolvePolicySet(const PolicySetArgs& args, std::vector<std::string>& paths, CompileOptions& options) {
+bool ResolvePolicySet(const PolicySetArgs& args, std::vector<std::string>& paths, CompileOptions& options,
+                      PlanLimits* plan_limits) {
   if (!args.env.empty() && args.config.empty()) {
     std::cerr << "gavel: --env needs --config\n";
     return false;
@@ -86,6 +64,7 @@ bool ResolvePolicySet(const PolicySetArgs& args, std::vector<std::string>& paths
       return false;
     }
     paths = config->policies;
+    if (plan_limits != nullptr) *plan_limits = config->plan_limits;
   }
   paths.insert(paths.end(), args.policies.begin(), args.policies.end());
   if (paths.empty()) {
@@ -96,10 +75,10 @@ bool ResolvePolicySet(const PolicySetArgs& args, std::vector<std::string>& paths
   return true;
 }
 
-std::shared_ptr<const CompiledPolicy> LoadPolicySet(const PolicySetArgs& args) {
+std::shared_ptr<const CompiledPolicy> LoadPolicySet(const PolicySetArgs& args, PlanLimits* plan_limits) {
   std::vector<std::string> paths;
   CompileOptions options;
-  if (!ResolvePolicySet(args, paths, options)) return nullptr;
+  if (!ResolvePolicySet(args, paths, options, plan_limits)) return nullptr;
   return LoadPolicy(paths, options);
 }
 

@@ -18,6 +18,10 @@ namespace gavel::cli {
 // One plan's outcome.
 struct LintResult {
   std::string path;    // the plan file as named; "FILE:LINE" for a JSON Lines record
+  // The file that the positions below point into, when it differs from
+  // `path` (a JSON Lines record: FILE); empty means `path`. Reports that
+  // link to a file (SARIF, GitHub annotations) use File().
+  std::string file;
   // Not OK when the plan could not be read or decoded; `decision` is then a
   // fail-closed deny whose one error carries the message.
   absl::Status status;
@@ -28,10 +32,14 @@ struct LintResult {
 
   // The position of a finding's step (`step_index` -1: the plan's).
   PlanPosition PositionOf(int64_t step_index) const;
+  const std::string& File() const { return file.empty() ? path : file; }
 };
 
 struct LintSummary {
   int plans = 0, allowed = 0, denied = 0, needs_approval = 0, errors = 0;
+  // Wall time of the run; negative: not measured (the summary line then
+  // shows no time). GAVEL_NO_TIMING=1 in the environment also hides it, so
+  // that golden outputs are stable (docs/cli.md).
   double seconds = 0;
 };
 
@@ -47,6 +55,11 @@ class LintReporter {
 struct ReportOptions {
   bool color = false;  // ANSI colours (text only): a terminal, and NO_COLOR unset
 };
+
+// "3 plans: 1 allowed, 1 denied, 1 needs approval, 0 errors (0.01 s)": the
+// last line of the text and github formats. The time appears when
+// summary.seconds >= 0 and GAVEL_NO_TIMING is unset (or empty or "0").
+std::string SummaryLine(const LintSummary& summary);
 
 // The names --format accepts.
 std::vector<std::string> ReportFormats();
