@@ -10,7 +10,7 @@ set(GAVEL_LIBRARY_DEPS
   protobuf::libprotobuf
   absl::status absl::statusor absl::strings absl::str_format absl::time absl::span
   absl::flat_hash_map absl::flat_hash_set absl::hash absl::inlined_vector
-  PkgConfig::RE2 yaml-cpp simdjson::simdjson)
+  PkgConfig::RE2 yaml-cpp simdjson::simdjson OpenSSL::Crypto)
 
 set(GAVEL_CAPI_DEFS GAVEL_PROJECT_VERSION="${PROJECT_VERSION}")
 

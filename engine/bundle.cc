@@ -4,7 +4,8 @@
 //   body    writer version | engine fingerprint u32 | sections 1..8, each
 //           id u8 | size u32 | contents
 //   trailer sections (id u8 | size u32 | contents) after the body, outside
-//           the checksum: none yet; room for a signature (issue 7)
+//           the checksum: 1 = signature (algorithm u8 | key id (8) |
+//           Ed25519 signature (64) over header and body); others skipped
 //
 // Fixed-width integers are little-endian; the others in the body are LEB128
 // varints (signed ones zigzag-encoded); doubles are their 8 IEEE bytes, so
@@ -27,11 +28,13 @@
 #include "absl/strings/str_format.h"
 #include "engine/builtins.h"
 #include "engine/compiler.h"
+#include "engine/cost.h"
 #include "engine/crc32c.h"
 #include "engine/operators.h"
 #include "engine/program.h"
 #include "engine/program_verifier.h"
 #include "engine/schema.h"
+#include "engine/sha256.h"
 #include "gavel/gavel.h"
 
 namespace gavel {
@@ -39,9 +42,11 @@ namespace {
 
 // A tripwire: a field added to the compiled program must be written and
 // read here (and the format version incremented), or bundles drop it.
+// Not written on purpose: Program::cost_budget (the loader's option) and
+// CompiledRule::cost_bound (recomputed from the bytecode on load).
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Program) == 216 && sizeof(Chunk) == 64 && sizeof(Instr) == 12 &&
-                  sizeof(CompiledRule) == 352 && sizeof(CompiledRule::Part) == 40 && sizeof(CompiledPackage) == 80,
+static_assert(sizeof(Program) == 224 && sizeof(Chunk) == 64 && sizeof(Instr) == 12 &&
+                  sizeof(CompiledRule) == 376 && sizeof(CompiledRule::Part) == 40 && sizeof(CompiledPackage) == 80,
               "the compiled program changed: update engine/bundle.cc, docs/bundles.md and kBundleFormat");
 #endif
 
@@ -55,6 +60,11 @@ enum SectionId : uint8_t {
 constexpr const char* kSectionNames[] = {"", "sources", "constants", "regexes", "params",
                                          "packages", "package_lets", "chunks", "rules"};
 constexpr int kNumSections = 8;
+
+// Trailer sections.
+constexpr uint8_t kSignatureSection = 1;
+constexpr uint8_t kEd25519 = 1;  // the signature's algorithm byte
+constexpr size_t kSignatureSectionSize = 1 + kKeyIdSize + kEd25519SignatureSize;
 
 enum ValueTag : uint8_t {
   kTagNull, kTagFalse, kTagTrue, kTagInt, kTagUint, kTagDouble, kTagString, kTagBytes,
@@ -343,6 +353,41 @@ absl::StatusOr<std::string> WriteBundle(const CompiledPolicy& policy) {
   PatchFixed(&out, 12, body.size(), 8);
   PatchFixed(&out, 20, Crc32c(body), 4);
   return std::move(out);
+}
+
+std::string PolicySetDigest(const Program& p) {
+  Writer w;
+  w.Str("gavel policy set 1");
+  std::vector<const SourceFile*> files;
+  for (const auto& f : p.sources) files.push_back(f.get());
+  std::sort(files.begin(), files.end(), [](const SourceFile* x, const SourceFile* y) {
+    return std::pair(x->name(), x->text()) < std::pair(y->name(), y->text());
+  });
+  w.Varint(files.size());
+  for (const SourceFile* f : files) {
+    w.Str(f->name());
+    w.Str(f->text());
+  }
+  std::vector<size_t> params(p.params.size());
+  for (size_t i = 0; i < params.size(); ++i) params[i] = i;
+  auto param_name = [&](size_t i) { return i < p.param_names.size() ? p.param_names[i] : std::string(); };
+  std::stable_sort(params.begin(), params.end(), [&](size_t x, size_t y) { return param_name(x) < param_name(y); });
+  w.Varint(params.size());
+  for (size_t i : params) {
+    w.Str(param_name(i));
+    // Only plan messages fail, which params never hold; their text keeps the
+    // digest defined anyway.
+    if (!WriteValue(w, p.params[i]).ok()) w.Str(p.params[i].DebugString());
+  }
+  std::vector<std::pair<std::string, uint8_t>> enforcement;
+  for (const CompiledPackage& pkg : p.packages) enforcement.emplace_back(pkg.name, static_cast<uint8_t>(pkg.enforcement));
+  std::sort(enforcement.begin(), enforcement.end());
+  w.Varint(enforcement.size());
+  for (const auto& [name, e] : enforcement) {
+    w.Str(name);
+    w.U8(e);
+  }
+  return Sha256Digest(w.out());
 }
 
 // ---------------------------------------------------------------------------
@@ -748,9 +793,72 @@ std::string PeekWriterVersion(std::string_view bytes) {
   return version;
 }
 
+// The signature in a bundle's trailer, if any.
+struct Signature {
+  bool present = false;
+  std::string_view key_id, bytes;
+};
+
+// Reads the trailer: well-formed sections, at most one signature section
+// of the one size and algorithm this gavel knows. Other sections are
+// skipped. Returns the error, or "".
+std::string ReadTrailer(std::string_view trailer_bytes, Signature* signature) {
+  Reader trailer(trailer_bytes);
+  while (!trailer.done()) {
+    uint8_t id = 0;
+    uint64_t size = 0;
+    std::string_view contents;
+    if (!trailer.U8(&id) || !trailer.Fixed(4, &size) || !trailer.Bytes(size, &contents)) return trailer.error();
+    if (id != kSignatureSection) continue;
+    if (signature->present) return "two signatures";
+    if (size != kSignatureSectionSize) {
+      return absl::StrCat("signature of ", size, " bytes (", kSignatureSectionSize, " expected)");
+    }
+    if (static_cast<uint8_t>(contents[0]) != kEd25519) {
+      return absl::StrCat("unknown signature algorithm ", static_cast<int>(static_cast<uint8_t>(contents[0])));
+    }
+    signature->present = true;
+    signature->key_id = contents.substr(1, kKeyIdSize);
+    signature->bytes = contents.substr(1 + kKeyIdSize);
+  }
+  return "";
+}
+
+// The bytes a signature covers: header and body, when `bytes` holds them.
+bool SignedPart(std::string_view bytes, std::string_view* part) {
+  if (bytes.size() < kHeaderSize || bytes.substr(0, kBundleMagic.size()) != kBundleMagic) return false;
+  const uint64_t body_size = GetFixed(bytes, 12, 8);
+  if (body_size > bytes.size() - kHeaderSize) return false;
+  *part = bytes.substr(0, kHeaderSize + body_size);
+  return true;
+}
+
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<const CompiledPolicy>> ReadBundle(std::string_view bytes, std::string_view name) {
+absl::StatusOr<std::string> SignBundle(std::string_view bundle, const SigningKey& key) {
+  std::string_view part;
+  if (!SignedPart(bundle, &part)) return absl::InvalidArgumentError("not a complete gavel bundle");
+  Signature existing;
+  if (std::string error = ReadTrailer(bundle.substr(part.size()), &existing); !error.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed bundle: trailer: ", error));
+  }
+  if (existing.present) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the bundle is already signed (key ", HexEncode(existing.key_id), ")"));
+  }
+  absl::StatusOr<std::string> signature = Sign(key, part);
+  if (!signature.ok()) return signature.status();
+  std::string out(bundle);
+  out.push_back(static_cast<char>(kSignatureSection));
+  PutFixed(&out, kSignatureSectionSize, 4);
+  out.push_back(static_cast<char>(kEd25519));
+  out += key.public_key.id;
+  out += *signature;
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const CompiledPolicy>> ReadBundle(std::string_view bytes, std::string_view name,
+                                                                 const BundleTrust& trust) {
   const std::string who(name);
   auto invalid = [&](std::string_view what) {
     return absl::InvalidArgumentError(absl::StrCat(who, ": ", std::string(what)));
@@ -777,10 +885,43 @@ absl::StatusOr<std::shared_ptr<const CompiledPolicy>> ReadBundle(std::string_vie
                                 body_size > UINT64_MAX - kHeaderSize ? body_size : body_size + kHeaderSize, ")"));
   }
   const std::string_view body = bytes.substr(kHeaderSize, body_size);
+
   const uint32_t stored = static_cast<uint32_t>(GetFixed(bytes, 20, 4));
   const uint32_t computed = Crc32c(body);
   if (stored != computed) {
     return invalid(absl::StrFormat("corrupt bundle (checksum mismatch: stored %08x, computed %08x)", stored, computed));
+  }
+
+  // The signature, before anything of the body is decoded: with trusted
+  // keys, only bytes signed by one of them are read further.
+  Signature signature;
+  if (std::string error = ReadTrailer(bytes.substr(kHeaderSize + body_size), &signature); !error.empty()) {
+    return invalid(absl::StrCat("malformed bundle: trailer: ", error));
+  }
+  if (trust.require_signature && trust.trusted_keys.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(who, ": a signature is required, but no trusted key was given to check it with"));
+  }
+  if (!trust.trusted_keys.empty()) {
+    auto denied = [&](std::string_view what) {
+      return absl::PermissionDeniedError(absl::StrCat(who, ": ", std::string(what)));
+    };
+    if (!signature.present) {
+      if (trust.require_signature) return denied("unsigned bundle; a signature by a trusted key is required");
+    } else {
+      bool known = false, verified = false;
+      for (const PublicKey& key : trust.trusted_keys) {
+        if (key.id != signature.key_id) continue;
+        known = true;
+        verified = verified || Verify(key, bytes.substr(0, kHeaderSize + body_size), signature.bytes);
+      }
+      const std::string id = HexEncode(signature.key_id);
+      if (!known) return denied(absl::StrCat("bundle signed by key ", id, ", which is not a trusted key"));
+      if (!verified) {
+        return denied(absl::StrCat("bad signature (key ", id,
+                                   "): the bundle was changed after it was signed, or the signature is forged"));
+      }
+    }
   }
 
   Reader r(body);
@@ -812,25 +953,15 @@ absl::StatusOr<std::shared_ptr<const CompiledPolicy>> ReadBundle(std::string_vie
   }
   if (!r.done()) return invalid(absl::StrCat("malformed bundle: ", r.remaining(), " bytes after the last section"));
 
-  // The trailer: sections this format does not define are skipped (a
-  // signature, later), but they must be well formed.
-  Reader trailer(bytes.substr(kHeaderSize + body_size));
-  while (!trailer.done()) {
-    uint8_t id = 0;
-    uint64_t size = 0;
-    std::string_view contents;
-    if (!trailer.U8(&id) || !trailer.Fixed(4, &size) || !trailer.Bytes(size, &contents)) {
-      return invalid(absl::StrCat("malformed bundle: trailer: ", trailer.error()));
-    }
-  }
-
   if (absl::Status st = VerifyProgram(*program); !st.ok()) {
     return invalid(absl::StrCat("invalid bundle: ", st.message()));
   }
-  return std::make_shared<const CompiledPolicy>(std::move(program));
+  ComputeCostBounds(*program);  // from the verified bytecode (engine/cost.h)
+  return std::make_shared<const CompiledPolicy>(std::move(program), Sha256Digest(bytes));
 }
 
-absl::StatusOr<std::shared_ptr<const CompiledPolicy>> ReadBundleFile(const std::string& path) {
+absl::StatusOr<std::shared_ptr<const CompiledPolicy>> ReadBundleFile(const std::string& path,
+                                                                     const BundleTrust& trust) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return absl::NotFoundError(absl::StrCat(path, ": is a directory"));
   std::ifstream in(path, std::ios::binary);
@@ -838,7 +969,7 @@ absl::StatusOr<std::shared_ptr<const CompiledPolicy>> ReadBundleFile(const std::
   std::stringstream bytes;
   bytes << in.rdbuf();
   if (in.bad()) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
-  return ReadBundle(bytes.str(), path);
+  return ReadBundle(bytes.str(), path, trust);
 }
 
 }  // namespace gavel

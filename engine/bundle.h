@@ -17,9 +17,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/policy.h"
+#include "engine/signature.h"
 
 namespace gavel {
 
@@ -35,15 +37,40 @@ inline constexpr std::string_view kBundleMagic{"\x89GAVEL\r\n", 8};
 // (a plan message as a param value).
 absl::StatusOr<std::string> WriteBundle(const CompiledPolicy& policy);
 
+// Appends an Ed25519 signature by `key` over the bundle's header and body
+// (docs/bundles.md, "Signed bundles"). Refuses bytes that are not a
+// complete bundle, or one already signed.
+absl::StatusOr<std::string> SignBundle(std::string_view bundle, const SigningKey& key);
+
+// What a reader asks of a bundle's signature. With trusted keys, a signed
+// bundle loads only when signed by one of them and its signature verifies;
+// with `require_signature` (which needs trusted keys), an unsigned bundle
+// is refused too. With neither, a signature is not checked (as readers
+// before signatures did).
+struct BundleTrust {
+  std::vector<PublicKey> trusted_keys;
+  bool require_signature = false;
+};
+
 // Loads a bundle. Errors are InvalidArgument (not a bundle, truncated,
-// corrupt, malformed, failed verification) or FailedPrecondition (another
-// format version or engine), their message starting with `name`.
+// corrupt, malformed, failed verification), FailedPrecondition (another
+// format version or engine) or PermissionDenied (the signature: missing
+// when required, by an untrusted key, or not verifying), their message
+// starting with `name`. The policy's digest is SHA-256 of `bytes`.
 absl::StatusOr<std::shared_ptr<const CompiledPolicy>> ReadBundle(std::string_view bytes,
-                                                                 std::string_view name = "<bundle>");
+                                                                 std::string_view name = "<bundle>",
+                                                                 const BundleTrust& trust = {});
 
 // Reads the file at `path` and loads it (messages start with the path;
 // NotFound when it cannot be read).
-absl::StatusOr<std::shared_ptr<const CompiledPolicy>> ReadBundleFile(const std::string& path);
+absl::StatusOr<std::shared_ptr<const CompiledPolicy>> ReadBundleFile(const std::string& path,
+                                                                     const BundleTrust& trust = {});
+
+// The digest (32 raw bytes) of a policy set compiled from sources: SHA-256
+// over its sources sorted by name (name, text), its params sorted by name
+// (name, value as a bundle encodes it) and its packages' enforcement
+// sorted by package name. See PolicyDigest (policy.h).
+std::string PolicySetDigest(const Program& program);
 
 // A digest of what bytecode means to this gavel: the opcodes, the built-in
 // table and the plan schema, in order. A bundle records the one it was

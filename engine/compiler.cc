@@ -311,12 +311,15 @@ void Compiler::EmitCall(const Expr& e) {
                    absl::StrCat("invalid regex `", pattern.str(), "`: ", re->error()), e.args.back()->length);
       }
       program_.regexes.push_back(std::move(re));
+      // Taken before the operand is emitted: a `matches` inside it adds
+      // regexes of its own (found by the differential test).
+      const int32_t regex = static_cast<int32_t>(program_.regexes.size()) - 1;
       if (e.target) {
         Emit(*e.target);
       } else {
         Emit(*e.args[0]);
       }
-      Add(Op::MATCHES_RE, static_cast<int32_t>(program_.regexes.size()) - 1, 0, e.offset);
+      Add(Op::MATCHES_RE, regex, 0, e.offset);
       return;
     }
   }

@@ -6,6 +6,8 @@
 // and a caret under the key or value.
 #include "engine/config.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -21,7 +23,10 @@ namespace {
 // Configs are small; anything nested deeper is a mistake or hostile.
 constexpr int kMaxDepth = 64;
 
-const char* const kTopKeys[] = {"policies", "environments"};
+const char* const kTopKeys[] = {"policies", "environments", "limits"};
+const char* const kLimitKeys[] = {"max_source_bytes", "max_expression_depth", "max_plan_bytes",
+                                  "max_plan_depth",   "max_string_bytes",     "max_steps",
+                                  "cost_budget"};
 const char* const kEnvironmentKeys[] = {"params", "enforcement"};
 
 class ConfigParser : private YamlReader {
@@ -44,6 +49,8 @@ class ConfigParser : private YamlReader {
     Mapping(root, "the config", kTopKeys, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
       if (key == "policies") {
         Policies(k, v);
+      } else if (key == "limits") {
+        Limits(k, v);
       } else {
         config_->environments_location = At(k, Location{});
         Environments(k, v);
@@ -54,6 +61,39 @@ class ConfigParser : private YamlReader {
   }
 
  private:
+  // `limits: {max_plan_bytes: 4194304, ...}`: each a positive integer
+  // (docs/security.md has the defaults).
+  void Limits(const YAML::Node& key, const YAML::Node& v) {
+    if (v.IsNull()) return;
+    if (!v.IsMap()) {
+      Error(At(v, key), codes::kConfig, absl::StrCat("`limits` maps limit names to numbers, not ", Describe(v)));
+      return;
+    }
+    Mapping(v, "`limits`", kLimitKeys, [&](const std::string& name, const YAML::Node& k, const YAML::Node& value) {
+      // Depths are small; sizes up to 1 TiB (a typo, not a policy, beyond).
+      const bool depth = name == "max_expression_depth" || name == "max_plan_depth";
+      const uint64_t max = depth ? 100000 : uint64_t{1} << 40;
+      uint64_t n = 0;
+      const std::string text = value.IsScalar() && !IsQuoted(value) ? value.Scalar() : "";
+      const bool digits = !text.empty() && text.size() <= 13 &&
+                          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (digits) n = std::stoull(text);
+      if (!digits || n == 0 || n > max) {
+        Error(At(value, k), codes::kConfig,
+              absl::StrCat("limit ", Backticked(name), " is an integer from 1 to ", max, ", not ", Describe(value)),
+              Width(value));
+        return;
+      }
+      if (name == "max_source_bytes") config_->max_source_bytes = n;
+      if (name == "max_expression_depth") config_->max_expression_depth = static_cast<int>(n);
+      if (name == "max_plan_bytes") config_->plan_limits.max_plan_bytes = n;
+      if (name == "max_plan_depth") config_->plan_limits.max_depth = static_cast<int>(n);
+      if (name == "max_string_bytes") config_->plan_limits.max_string_bytes = n;
+      if (name == "max_steps") config_->plan_limits.max_steps = n;
+      if (name == "cost_budget") config_->cost_budget = n;
+    });
+  }
+
   // `policies: [a/, b.gavel]` or `policies: a/`.
   void Policies(const YAML::Node& key, const YAML::Node& v) {
     auto add = [&](const YAML::Node& p) {
@@ -180,6 +220,9 @@ std::string UnknownEnvironmentMessage(const Config& config, std::string_view env
 
 bool ResolveEnvironment(const Config& config, std::string_view env, CompileOptions& options, Diagnostics& diags) {
   options.locations_source = config.source;
+  options.max_source_bytes = config.max_source_bytes;
+  options.max_expression_depth = config.max_expression_depth;
+  options.cost_budget = config.cost_budget;
   if (env.empty()) return true;
   auto it = config.environments.find(std::string(env));
   if (it == config.environments.end()) {

@@ -9,6 +9,8 @@
 //         scope.allowed: [payments]  # PACKAGE.PARAM: value
 //       enforcement:
 //         scope: dryrun              # PACKAGE: deny (default) | dryrun
+//   limits:                          # optional, docs/security.md
+//     max_plan_bytes: 4194304
 //
 //   Diagnostics diags;
 //   auto config = LoadConfig("gavel.yaml", diags);          // null on error
@@ -51,6 +53,13 @@ struct Config {
   std::vector<std::string> policies;          // resolved against the file's directory
   std::map<std::string, ConfigEnvironment> environments;
   Location environments_location;  // of the `environments` key (else the file's start)
+  // `limits:` (docs/security.md): keys not given keep their defaults.
+  // ResolveEnvironment copies the source limits into CompileOptions; plan
+  // readers pass plan_limits to the decoders.
+  size_t max_source_bytes = CompileOptions{}.max_source_bytes;
+  int max_expression_depth = CompileOptions{}.max_expression_depth;
+  uint64_t cost_budget = CompileOptions{}.cost_budget;
+  PlanLimits plan_limits;
 };
 
 // Parses a config. `name` is used in locations and, with `base_dir`, to

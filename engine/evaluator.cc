@@ -1,9 +1,11 @@
 // Evaluates every rule of a compiled policy over a plan and assembles the
 // decision: the rule loop around the VM. Runtime errors fail closed, except
 // in a package in dryrun, whose findings are only reported (warnings).
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "engine/cost.h"
 #include "engine/eval_scope.h"
 #include "engine/operators.h"
 #include "engine/policy.h"
@@ -38,10 +40,13 @@ class RuleRunner {
     frame_.Reset(rule.num_slots);
     if (rule.range_chunk < 0) {
       Element(rule, StepRef{}, permitted);
+      CheckBudget(rule, StepRef{});
       return;
     }
     Value range = RunChunk(ctx_, rule.range_chunk, frame_);
+    if (CheckBudget(rule, StepRef{})) return;
     if (range.is_map()) {
+      ctx_.cost += range.map().entries.size();  // engine/cost.h
       // A rule over a map ranges over its keys, as CEL's macros do.
       std::vector<Value> keys;
       for (const auto& kv : range.map().entries) keys.push_back(kv.first);
@@ -53,12 +58,28 @@ class RuleRunner {
       return;
     }
     const std::vector<Value>& elems = range.list().elems;
+    if (elems.size() > ctx_.max_len) ctx_.max_len = elems.size();
     for (const Value& elem : elems) {
       for (const auto& [slot, chunk] : rule.lets) frame_.let_ready[slot] = 0;
       frame_.slots[rule.iter_slot] = elem;
-      Element(rule, StepOf(elem), permitted);
+      const StepRef step = StepOf(elem);
+      Element(rule, step, permitted);
+      if (CheckBudget(rule, step)) return;
     }
   }
+
+  // Past the budget, the evaluation stops with one error, whatever the
+  // package's enforcement: the verdict fails closed.
+  bool CheckBudget(const CompiledRule& rule, const StepRef& step) {
+    if (!ctx_.OverBudget()) return false;
+    if (!budget_reported_) {
+      budget_reported_ = true;
+      decision_.errors.push_back(EvalError{rule.qualified, step.id, step.index,
+                                           BudgetExceeded(ctx_.budget).error_message(), rule.location_text});
+    }
+    return true;
+  }
+  bool stopped() const { return budget_reported_; }
 
  private:
   // Evaluates a condition chunk: true, false, or an error reported here.
@@ -124,6 +145,7 @@ class RuleRunner {
   }
 
   void Error(const CompiledRule& rule, const StepRef& step, std::string message) {
+    if (CheckBudget(rule, step)) return;
     if (Dryrun(rule)) {
       // What would have failed closed (deny) is only reported.
       Violation v;
@@ -145,14 +167,21 @@ class RuleRunner {
   Decision& decision_;
   std::vector<Permit>* permits_;  // null unless the caller asked
   Frame frame_;
+  bool budget_reported_ = false;
 };
 
 }  // namespace
 
 Decision Evaluate(const CompiledPolicy& policy, const Plan& plan, std::vector<Permit>* permits) {
+  return EvaluateWithCost(policy, plan, nullptr, permits);
+}
+
+Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostStats* stats,
+                          std::vector<Permit>* permits) {
   const Program& program = policy.program();
   EvalContext ctx;
   ctx.program = &program;
+  ctx.budget = program.cost_budget;
   ctx.globals[kGlobalPlan] = plan.root;
   ctx.globals[kGlobalContext] = plan.context();
   ctx.globals[kGlobalAgent] = plan.agent();
@@ -168,7 +197,10 @@ Decision Evaluate(const CompiledPolicy& policy, const Plan& plan, std::vector<Pe
   for (size_t p = 0; p < program.packages.size(); ++p) {
     if (program.packages[p].default_deny) permitted[p].assign(num_steps, 0);
   }
-  for (const CompiledRule& rule : program.rules) {
+  if (stats) stats->rule_costs.assign(program.rules.size(), 0);
+  for (size_t r = 0; r < program.rules.size() && !runner.stopped(); ++r) {
+    const CompiledRule& rule = program.rules[r];
+    const uint64_t before = ctx.cost;
     if (rule.effect == Effect::kPermit) {
       // Permit rules matter only where the package denies by default.
       if (!program.packages[rule.package_index].default_deny) continue;
@@ -176,6 +208,11 @@ Decision Evaluate(const CompiledPolicy& policy, const Plan& plan, std::vector<Pe
     } else {
       runner.Run(rule, nullptr);
     }
+    if (stats) stats->rule_costs[r] = ctx.cost - before;
+  }
+  if (stats) {
+    stats->total = ctx.cost;
+    stats->n = std::max<uint64_t>(ctx.max_len, num_steps);
   }
   for (size_t p = 0; p < program.packages.size(); ++p) {
     const CompiledPackage& pkg = program.packages[p];

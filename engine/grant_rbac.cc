@@ -242,7 +242,10 @@ struct Emitter {
     absl::StrAppend(&out, "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ", kind, "\n");
     Metadata(cluster, ns);
     out += "rules:\n";
-    for (const auto& [resource, access] : rules) {
+    for (const auto& entry : rules) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+      const auto& resource = entry.first;
+      const auto& access = entry.second;
       auto rule = [&](const std::vector<std::string>& verbs, const std::set<std::string>& names) {
         absl::StrAppend(&out, "  - apiGroups: ", FlowList({resource.first}), "\n    resources: ",
                         FlowList({resource.second}), "\n");

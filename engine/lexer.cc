@@ -106,7 +106,18 @@ class LexerImpl {
           ++pos_;
         } else if (c == '/' && Peek(1) == '/') {
           uint32_t start = pos_;
-          while (pos_ < end_ && src_[pos_] != '\n') ++pos_;
+          bool bad_comment = false;
+          while (pos_ < end_ && src_[pos_] != '\n') {
+            // Comments are text too (doc comments end up in `gavel doc`): UTF-8.
+            const size_t n = static_cast<unsigned char>(src_[pos_]) < 0x80 ? 1 : Utf8SeqLen(src_, pos_);
+            if (n == 0) {
+              if (!bad_comment) Error(pos_, "invalid UTF-8 in a comment", 1, codes::kSyntax);
+              bad_comment = true;  // once per comment
+              ++pos_;
+            } else {
+              pos_ += static_cast<uint32_t>(n);
+            }
+          }
           if (line_start && pos_ - start >= 3 && src_[start + 2] == '/' &&
               (pos_ - start == 3 || src_[start + 3] != '/')) {
             std::string_view body(src_.data() + start + 3, pos_ - start - 3);

@@ -371,6 +371,12 @@ absl::StatusOr<TimeRep> ParseDuration(std::string_view text) {
 // ---------------------------------------------------------------------------
 // Dispatch and files.
 
+absl::Status CheckPlanSize(std::string_view data, const PlanLimits& limits) {
+  if (data.size() <= limits.max_plan_bytes) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("the plan is ", data.size(), " bytes, over the limit of ",
+                                                 limits.max_plan_bytes, " (limits.max_plan_bytes)"));
+}
+
 absl::StatusOr<Plan> DecodePlan(std::string_view data, PlanFormat format, const PlanLimits& limits) {
   switch (format) {
     case PlanFormat::kJson: return DecodePlanJson(data, limits);

@@ -45,7 +45,12 @@ struct PlanLimits {
   int max_depth = 64;                   // JSON/YAML nesting (the root object is level 1)
   size_t max_string_bytes = 1u << 20;   // any string: values and keys
   size_t max_steps = 10000;             // plan.steps
+  size_t max_plan_bytes = 16u << 20;    // the whole document (JSON, YAML or protobuf bytes)
 };
+
+// The error for a plan document over limits.max_plan_bytes (OK otherwise);
+// every decoder checks it before parsing.
+absl::Status CheckPlanSize(std::string_view data, const PlanLimits& limits);
 
 // Timestamps are RFC 3339 strings; durations are protobuf JSON ("300s",
 // "1.5s") or unit forms ("5m", "1h30m", "250ms"). Steps without an `index`

@@ -250,6 +250,7 @@ class ProtoAdapter {
 }  // namespace
 
 absl::StatusOr<Plan> DecodePlanProto(std::string_view bytes, const PlanLimits& limits) {
+  if (absl::Status st = CheckPlanSize(bytes, limits); !st.ok()) return st;
   try {
     gavel::v1::Plan message;
     if (bytes.size() > static_cast<size_t>(INT_MAX)) {

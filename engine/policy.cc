@@ -9,15 +9,23 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "engine/bundle.h"
 #include "engine/checker.h"
 #include "engine/compiler.h"
+#include "engine/cost.h"
 #include "engine/parser.h"
 #include "engine/program.h"
+#include "engine/sha256.h"
 
 namespace gavel {
 
-CompiledPolicy::CompiledPolicy(std::unique_ptr<Program> program) : program_(std::move(program)) {}
+CompiledPolicy::CompiledPolicy(std::unique_ptr<Program> program, std::string digest)
+    : program_(std::move(program)), digest_(std::move(digest)) {
+  if (digest_.empty()) digest_ = PolicySetDigest(*program_);
+}
 CompiledPolicy::~CompiledPolicy() = default;
+
+std::string PolicyDigest(const CompiledPolicy& policy) { return HexEncode(policy.digest()); }
 
 const char* EnforcementName(Enforcement e) { return e == Enforcement::kDryrun ? "dryrun" : "deny"; }
 
@@ -25,12 +33,24 @@ std::shared_ptr<const CompiledPolicy> CompilePolicy(const std::vector<std::share
                                                     Diagnostics& diags, const CompileOptions& options) {
   const size_t before = diags.size();
   PolicySet set;
-  for (const auto& source : sources) set.files.push_back(ParsePolicy(source, diags));
+  const ParseLimits parse_limits{options.max_expression_depth};
+  for (const auto& source : sources) {
+    // A source past the limit is not parsed at all (docs/security.md).
+    if (source->text().size() > options.max_source_bytes) {
+      diags.Add(Location{source.get(), static_cast<uint32_t>(options.max_source_bytes)}, codes::kLimit,
+                absl::StrCat("the source is ", source->text().size(), " bytes, over the limit of ",
+                             options.max_source_bytes, " (limits.max_source_bytes)"));
+      continue;
+    }
+    set.files.push_back(ParsePolicy(source, diags, parse_limits));
+  }
   // Syntax errors first: checking a broken tree would only add noise.
   if (diags.size() != before) return nullptr;
   if (!CheckPolicySet(set, diags)) return nullptr;
   std::unique_ptr<Program> program = CompileProgram(set, options, diags);
   if (program == nullptr || diags.size() != before) return nullptr;
+  program->cost_budget = options.cost_budget;
+  ComputeCostBounds(*program);
   return std::make_shared<CompiledPolicy>(std::move(program));
 }
 

@@ -26,16 +26,27 @@ struct Program;
 
 class CompiledPolicy {
  public:
-  explicit CompiledPolicy(std::unique_ptr<Program> program);
+  // `digest`: SHA-256 (32 raw bytes) naming the policy set; computed from
+  // the program (PolicySetDigest, bundle.h) when empty.
+  explicit CompiledPolicy(std::unique_ptr<Program> program, std::string digest = "");
   ~CompiledPolicy();
   CompiledPolicy(const CompiledPolicy&) = delete;
   CompiledPolicy& operator=(const CompiledPolicy&) = delete;
 
   const Program& program() const { return *program_; }
+  const std::string& digest() const { return digest_; }
 
  private:
   std::unique_ptr<Program> program_;
+  std::string digest_;
 };
+
+// The policy set's SHA-256 as 64 hex digits, for the audit trail
+// (docs/security.md): of a bundle's bytes when loaded from a bundle (what
+// `sha256sum FILE` prints), else of the sources sorted by name (name and
+// text) and the resolved params and enforcement. The same on every run and
+// machine for the same inputs.
+std::string PolicyDigest(const CompiledPolicy& policy);
 
 // What a package's findings do to the verdict: `deny` (the default) lets
 // them decide it; `dryrun` reports everything the package would do (deny
@@ -57,6 +68,13 @@ struct CompileOptions {
   std::map<std::string, Location> enforcement_locations;
   // Keeps the file the locations above point into alive (the config).
   std::shared_ptr<const SourceFile> locations_source;
+  // Limits on the sources (docs/security.md, gavel.yaml `limits:`): a
+  // longer source file, or an expression nested deeper, is a located error.
+  size_t max_source_bytes = 1u << 20;
+  int max_expression_depth = 250;
+  // Cost units one evaluation may spend (engine/cost.h, gavel.yaml
+  // `limits.cost_budget`); past it the decision is deny with an error.
+  uint64_t cost_budget = 100'000'000;
 };
 
 // Parses, checks and compiles every source as one policy set. Returns null

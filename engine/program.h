@@ -72,6 +72,8 @@ struct CompiledRule {
   bool has_message = false;
   int num_slots = 0;
   int package_index = -1;
+  // Static cost bound by power of n (engine/cost.h): never exceeded.
+  std::vector<uint64_t> cost_bound;
 };
 
 struct CompiledPackage {
@@ -91,6 +93,8 @@ struct Program {
   std::vector<int> package_lets;        // chunk of each package let
   std::vector<CompiledRule> rules;      // in declaration order
   std::vector<CompiledPackage> packages;
+  // Evaluation cost budget (engine/cost.h); not part of a bundle.
+  uint64_t cost_budget = 100'000'000;
 
   // Human-readable listing of every chunk (for docs and debugging).
   std::string Disassemble() const;

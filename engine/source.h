@@ -57,6 +57,7 @@ inline constexpr const char* kPlan = "plan_error";
 inline constexpr const char* kIo = "io_error";
 inline constexpr const char* kConfig = "config_error";  // gavel.yaml of the wrong shape
 inline constexpr const char* kTestSuite = "suite_error";  // a test suite (*_test.yaml) of the wrong shape
+inline constexpr const char* kLimit = "limit_exceeded";  // an input past a limit (docs/security.md)
 }  // namespace codes
 
 struct Diagnostic {

@@ -6,6 +6,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "engine/builtins.h"
+#include "engine/cost.h"
 #include "engine/operators.h"
 
 namespace gavel {
@@ -78,7 +79,23 @@ Value MakeMap(Value* kv, int n) {
   return Value::Map(std::move(entries));
 }
 
+// Charges a list or map by its elements (engine/cost.h).
+inline void ChargeCollection(EvalContext& ctx, const Value& v) {
+  if (!v.is_list() && !v.is_map()) return;
+  const uint64_t n = v.is_list() ? v.list().elems.size() : v.map().entries.size();
+  ctx.cost += n;
+  if (n > ctx.max_len) ctx.max_len = n;
+}
+
+inline void NoteLength(EvalContext& ctx, uint64_t n) {
+  if (n > ctx.max_len) ctx.max_len = n;
+}
+
 }  // namespace
+
+Value BudgetExceeded(uint64_t budget) {
+  return Value::Error(absl::StrCat("evaluation cost budget exceeded (budget ", budget, ")"));
+}
 
 Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
   const Program& prog = *ctx.program;
@@ -88,6 +105,10 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
   absl::InlinedVector<Value, 16> stack;
   Value* L = frame.slots.data();
   const BuiltinTable& builtins = BuiltinTable::Get();
+  const std::vector<char>& sized = CollectionSizedBuiltins();
+  // Instructions run, added to ctx.cost at each back edge (where the budget
+  // is checked: only loops can make a chunk long) and at the end.
+  uint64_t spent = 0;
 
   auto pop = [&]() {
     Value v = std::move(stack.back());
@@ -102,6 +123,7 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
 
   for (int pc = 0;;) {
     const Instr& in = code[pc++];
+    ++spent;
     switch (in.op) {
       case Op::CONST: stack.push_back(prog.constants[in.a]); break;
       case Op::LOAD_LOCAL: stack.push_back(L[in.a]); break;
@@ -184,7 +206,13 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
             break;
           }
         }
-        if (!failed) result = builtins.at(in.a).fn(args, argc);
+        if (!failed) {
+          result = builtins.at(in.a).fn(args, argc);
+          if (sized[in.a]) {
+            for (size_t i = 0; i < argc; ++i) ChargeCollection(ctx, args[i]);
+            ChargeCollection(ctx, result);
+          }
+        }
         stack.resize(stack.size() - argc);
         stack.push_back(std::move(result));
         break;
@@ -194,7 +222,10 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         if (v.is_string()) {
           v = Value::Bool(RE2::PartialMatch(v.str(), *prog.regexes[in.a]));
         } else if (!v.is_error()) {
-          v = NoSuchOverload("matches", &v, 1);
+          // Name both operands, as the call to `matches` with a pattern
+          // that is not constant does (found by the differential test).
+          const Value args[2] = {v, Value::String(prog.regexes[in.a]->pattern())};
+          v = NoSuchOverload("matches", args, 2);
         }
         break;
       }
@@ -221,7 +252,14 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         stack.push_back(std::move(m));
         break;
       }
-      case Op::JUMP: pc += in.a; break;
+      case Op::JUMP:
+        pc += in.a;
+        if (in.a < 0) {
+          ctx.cost += spent;
+          spent = 0;
+          if (ctx.OverBudget()) return BudgetExceeded(ctx.budget);
+        }
+        break;
       case Op::AND:
         if (stack.back().is_false()) pc += in.a;
         break;
@@ -246,6 +284,7 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         if (r.is_list()) {
           L[in.a] = std::move(r);
         } else if (r.is_map()) {
+          ChargeCollection(ctx, r);
           std::vector<Value> keys;
           keys.reserve(r.map().entries.size());
           for (const auto& kv : r.map().entries) keys.push_back(kv.first);
@@ -264,6 +303,7 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         if (!L[in.a].is_list() || !L[in.a + 1].is_int()) return CorruptBytecode();
         const auto& elems = L[in.a].list().elems;
         const uint64_t i = static_cast<uint64_t>(L[in.a + 1].int_value());
+        if (i == 0) NoteLength(ctx, elems.size());
         if (i >= elems.size()) {
           pc += in.b;
           break;
@@ -288,6 +328,7 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         if (!(r.is_list() || r.is_map()) || !L[in.a + 1].is_int()) return CorruptBytecode();
         const uint64_t i = static_cast<uint64_t>(L[in.a + 1].int_value());
         const size_t n = r.is_list() ? r.list().elems.size() : r.map().entries.size();
+        if (i == 0) NoteLength(ctx, n);
         if (i >= n) {
           pc += in.b;
           break;
@@ -360,7 +401,9 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         }
         break;
       }
-      case Op::RETURN: return pop();
+      case Op::RETURN:
+        ctx.cost += spent;
+        return pop();
     }
   }
 }

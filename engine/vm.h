@@ -20,6 +20,12 @@ struct EvalContext {
   std::vector<Value> pkg_lets;      // package lets, evaluated on first use
   std::vector<uint8_t> pkg_let_state;  // 0 not yet, 1 in progress, 2 done
   std::vector<Value> variables;     // declared variables of a standalone expression
+  // Cost (engine/cost.h): units spent so far, the budget (past it a chunk
+  // returns an error at its next check), and the largest collection seen.
+  uint64_t cost = 0;
+  uint64_t budget = UINT64_MAX;
+  uint64_t max_len = 0;
+  bool OverBudget() const { return cost > budget; }
 };
 
 // The locals of one rule (or package let) evaluation.
@@ -33,6 +39,9 @@ struct Frame {
 };
 
 Value RunChunk(EvalContext& ctx, int chunk, Frame& frame);
+
+// The error a chunk returns when the evaluation is over its cost budget.
+Value BudgetExceeded(uint64_t budget);
 
 }  // namespace gavel
 

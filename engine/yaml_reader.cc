@@ -52,13 +52,15 @@ bool YamlReader::Load(YAML::Node* root) {
     return false;
   }
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      Error(At(docs[1].Mark(), 0), codes::kSyntax,
-            absl::StrCat("a ", noun_, " is one YAML document, this file has ", docs.size()));
+    bool has_second = false;
+    YAML::Mark second;
+    YAML::Node first = LoadFirstYamlDocument(text, &has_second, &second);
+    if (has_second) {
+      Error(At(second, 0), codes::kSyntax,
+            absl::StrCat("a ", noun_, " is one YAML document, this file has more than one"));
       return false;
     }
-    *root = docs.empty() ? YAML::Node() : docs[0];
+    *root = first;
   } catch (const YAML::DeepRecursion& e) {
     Error(At(e.mark, 0), codes::kSyntax, absl::StrCat("values nest deeper than ", max_depth_, " levels"));
     return false;

@@ -1,7 +1,10 @@
 // YAML 1.2 core schema scalars and the nesting pre-scan. See yaml_scalar.h.
 #include "engine/yaml_scalar.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
+#include <sstream>
 #include <cmath>
 #include <limits>
 
@@ -196,5 +199,35 @@ absl::Status PrescanYaml(std::string_view text, int max_depth, size_t* error_off
   return absl::OkStatus();
 }
 
+
+namespace {
+
+// Records where a document starts and ignores the rest.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  YAML::Mark start = YAML::Mark::null_mark();
+};
+
+}  // namespace
+
+YAML::Node LoadFirstYamlDocument(const std::string& text, bool* has_second, YAML::Mark* second) {
+  YAML::Node root = YAML::Load(text);  // one document: one bounded pass
+  // A second pass over the events of at most two documents.
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  *has_second = parser.HandleNextDocument(starts) && parser.HandleNextDocument(starts);
+  if (*has_second) *second = starts.start;
+  return root;
+}
 
 }  // namespace gavel

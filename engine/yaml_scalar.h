@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <yaml-cpp/yaml.h>
+
 #include "absl/status/status.h"
 
 namespace gavel {
@@ -29,6 +31,13 @@ bool IsYamlNull(std::string_view s);
 // yaml-cpp sees it. Errors say "yaml: line L, column C: ..."; `error_offset`
 // (if not null) gets the byte offset of the error.
 absl::Status PrescanYaml(std::string_view text, int max_depth, size_t* error_offset = nullptr);
+
+// The first YAML document of `text` (null when there is none), and whether
+// a second one follows (`second`: where it starts). Throws what yaml-cpp
+// throws. In place of YAML::LoadAll, which loops forever, allocating, on
+// some malformed input in yaml-cpp 0.7 (a stray `,` or `[`: upstream issues
+// 1040 and 1319, found here by tests/fuzz): every pass is bounded.
+YAML::Node LoadFirstYamlDocument(const std::string& text, bool* has_second, YAML::Mark* second);
 
 }  // namespace gavel
 

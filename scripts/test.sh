@@ -17,3 +17,7 @@ if [ "${GAVEL_SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake --build --preset tsan
   ctest --preset tsan
 fi
+# Every fuzz target for a short while (docs/security.md, "Fuzzing").
+if [ "${GAVEL_SKIP_FUZZ:-0}" != 1 ]; then
+  FUZZ_SEED=1 ./scripts/fuzz.sh 15
+fi

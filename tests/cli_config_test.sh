@@ -110,4 +110,14 @@ expect "a config of the wrong shape: the line" \
   "$tmp/a/b/gavel.yaml:4:5: error[unknown_field]: unknown key \`parms\` in environment \`prod\` (did you mean \`params\`?); expected one of \`params\`, \`enforcement\`" \
   "$(head -1 "$tmp/err")"
 
+# The config's plan limits apply to the plans lint reads: over the limit,
+# the plan is invalid input (fails closed, exit 3) with the limit named.
+printf 'policies: [../../policies/]\nlimits:\n  max_steps: 2\n' >"$tmp/a/b/gavel.yaml"
+"$gavel" lint --config "$tmp/a/b/gavel.yaml" $plans/prod-rollout.json >/dev/null 2>"$tmp/err"
+expect "limits.max_steps from the config: exit code" 3 $?
+contains "limits.max_steps from the config: the message" "more than the limit of 2" "$tmp/err"
+printf 'policies: [../../policies/]\nlimits:\n  max_steps: 1000\n' >"$tmp/a/b/gavel.yaml"
+"$gavel" lint --config "$tmp/a/b/gavel.yaml" $plans/prod-rollout.json >/dev/null 2>&1
+expect "limits.max_steps from the config: under it" 2 $?
+
 finish

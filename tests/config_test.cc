@@ -143,7 +143,7 @@ TEST_CASE("config: every error is located in the YAML, with did-you-mean for key
        "`enforcement` maps package names to `deny` or `dryrun`, not `dryrun`"},
       {"environments:\n  dev:\n    params:\n      [a, b]: 1\n", 4, 7, codes::kConfig, "keys are strings, not a sequence"},
       {"policies: [a\nenvironments: {}\n", 2, 13, codes::kSyntax, "invalid YAML"},
-      {"policies: [a]\n---\npolicies: [b]\n", 3, 1, codes::kSyntax, "a config is one YAML document, this file has 2"},
+      {"policies: [a]\n---\npolicies: [b]\n", 2, 1, codes::kSyntax, "a config is one YAML document, this file has more than one"},
       {"- a\n- b\n", 1, 1, codes::kConfig, "a config is a mapping with `policies` and `environments`, not a sequence"},
       {"", 1, 1, codes::kConfig, "a config is a mapping with `policies` and `environments`, not null"},
       {"policies: \xff\n", 1, 1, codes::kSyntax, "the config is not valid UTF-8"},

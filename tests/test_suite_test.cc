@@ -143,7 +143,7 @@ TEST_CASE("suite errors are located in the suite, with did-you-mean") {
                                "`params`), not a sequence");
   // The YAML reader shared with gavel.yaml, speaking of a suite.
   CHECK(ParseError("tests: \xff\n") == "1:1 syntax_error the suite is not valid UTF-8");
-  CHECK(ParseError("tests: []\n---\ntests: []\n") == "3:1 syntax_error a suite is one YAML document, this file has 2");
+  CHECK(ParseError("tests: []\n---\ntests: []\n") == "2:1 syntax_error a suite is one YAML document, this file has more than one");
   CHECK(ParseError("params: {ops.a: !!binary aGk=}\n" + OneTest("{verdict: deny}")) ==
         "1:17 suite_error the tag `tag:yaml.org,2002:binary` is not supported; quote strings instead");
 }

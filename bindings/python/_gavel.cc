@@ -414,12 +414,22 @@ PYBIND11_MODULE(_gavel, m) {
       .def("to_bundle", &PyPolicy::ToBundle);
 
   // (policy, "") or (None, message): gavel/__init__.py raises BundleError.
-  m.def("load_bundle", [](const py::bytes& data) -> py::tuple {
+  // trusted_keys: PEM texts of public keys; a key that does not parse is
+  // reported like a refused bundle.
+  m.def("load_bundle", [](const py::bytes& data, const std::vector<std::string>& trusted_keys,
+                          bool require_signature) -> py::tuple {
     std::string bytes = data;
+    gavel::BundleTrust trust;
+    trust.require_signature = require_signature;
+    for (size_t i = 0; i < trusted_keys.size(); ++i) {
+      auto key = gavel::ParsePublicKeyPem(trusted_keys[i], "trusted key " + std::to_string(i));
+      if (!key.ok()) return py::make_tuple(py::none(), std::string(key.status().message()));
+      trust.trusted_keys.push_back(*std::move(key));
+    }
     absl::StatusOr<std::shared_ptr<const gavel::CompiledPolicy>> policy;
     {
       py::gil_scoped_release release;
-      policy = gavel::ReadBundle(bytes);
+      policy = gavel::ReadBundle(bytes, "<bundle>", trust);
     }
     if (!policy.ok()) return py::make_tuple(py::none(), std::string(policy.status().message()));
     return py::make_tuple(PyPolicy(*std::move(policy)), "");

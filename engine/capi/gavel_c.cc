@@ -425,6 +425,35 @@ int gavel_policy_load_bundle(const void* bytes, size_t len, gavel_policy** out, 
   });
 }
 
+int gavel_policy_load_bundle_verified(const void* bytes, size_t len, const char* const* trusted_keys,
+                                      size_t key_count, int require_signature, gavel_policy** out,
+                                      gavel_error** err) {
+  ClearErr(err);
+  if (out == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "`out` is NULL");
+  *out = nullptr;
+  if (bytes == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "`bytes` is NULL");
+  if (len == GAVEL_NUL_TERMINATED) {
+    return Fail(err, GAVEL_ERROR_ARGUMENT, "a bundle needs a length, not GAVEL_NUL_TERMINATED");
+  }
+  if (trusted_keys == nullptr && key_count > 0) return Fail(err, GAVEL_ERROR_ARGUMENT, "`trusted_keys` is NULL");
+  return Guard(err, [&]() -> int {
+    gavel::BundleTrust trust;
+    trust.require_signature = require_signature != 0;
+    for (size_t i = 0; i < key_count; ++i) {
+      if (trusted_keys[i] == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "a trusted key is NULL");
+      auto key = gavel::ParsePublicKeyPem(trusted_keys[i], absl::StrCat("trusted key ", i));
+      if (!key.ok()) return Fail(err, GAVEL_ERROR_ARGUMENT, std::string(key.status().message()));
+      trust.trusted_keys.push_back(*std::move(key));
+    }
+    auto policy = gavel::ReadBundle(std::string_view(static_cast<const char*>(bytes), len), "<bundle>", trust);
+    if (!policy.ok()) return Fail(err, GAVEL_ERROR_BUNDLE, std::string(policy.status().message()));
+    auto handle = std::make_unique<gavel_policy>();
+    handle->policy = *std::move(policy);
+    *out = handle.release();
+    return GAVEL_OK;
+  });
+}
+
 int gavel_policy_load_bundle_file(const char* path, gavel_policy** out, gavel_error** err) {
   ClearErr(err);
   if (out == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "`out` is NULL");

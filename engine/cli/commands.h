@@ -27,11 +27,21 @@ Command AddCheckCommand(CLI::App& app);
 Command AddTestCommand(CLI::App& app);
 Command AddGrantCommand(CLI::App& app);
 Command AddCompileCommand(CLI::App& app);
+Command AddKeygenCommand(CLI::App& app);  // keygen_command.cc
+Command AddFmtCommand(CLI::App& app);
+Command AddDocCommand(CLI::App& app);
+Command AddPlanCommand(CLI::App& app);  // plan_command.cc
+Command AddDiffCommand(CLI::App& app);  // diff_command.cc
+Command AddExplainCommand(CLI::App& app);  // explain_command.cc
+
+// The plan of an agent transcript (plan_command.cc, engine/tool_calls.h):
+// `format` is openai, anthropic or mcp; `mapping_path` a tool mapping
+// (empty: none, every tool becomes `tool.<name>`). Errors start with the
+// file they are in (mapping errors are formatted diagnostics, with carets).
+absl::StatusOr<Plan> ReadToolCallPlan(const std::string& path, const std::string& format,
+                                      const std::string& mapping_path);
 
 // Helpers shared by the commands (cli_util.cc).
-
-// Plans named on the command line: files, or directories of plan files.
-std::vector<std::string> ExpandPlans(const std::vector<std::string>& args);
 
 // Prints diagnostics to stderr as compile errors are printed: located ones
 // with their source line and caret, the others (a file that cannot be read)
@@ -62,11 +72,13 @@ void AddPolicySetOptions(CLI::App& cmd, PolicySetArgs& args);
 // to read and the options to compile them with. Prints every error to
 // stderr (diagnostics with carets into the YAML) and returns false on any
 // error, including usage errors (--env without --config; no policy at all).
-bool ResolvePolicySet(const PolicySetArgs& args, std::vector<std::string>& paths, CompileOptions& options);
+// `plan_limits` (if not null) gets the config's plan limits (defaults without one).
+bool ResolvePolicySet(const PolicySetArgs& args, std::vector<std::string>& paths, CompileOptions& options,
+                      PlanLimits* plan_limits = nullptr);
 
 // ResolvePolicySet, then LoadPolicy: the compiled policy set, or null (every
 // error printed; the command should exit with kExitInvalid).
-std::shared_ptr<const CompiledPolicy> LoadPolicySet(const PolicySetArgs& args);
+std::shared_ptr<const CompiledPolicy> LoadPolicySet(const PolicySetArgs& args, PlanLimits* plan_limits = nullptr);
 
 }  // namespace gavel::cli
 

@@ -1,7 +1,8 @@
 // `gavel compile [PATH...] [--policy PATH...] [--config gavel.yaml [--env NAME]]
-// -o FILE`: compiles a policy set, with an environment's params and
-// enforcement, into a bundle (docs/bundles.md) that `gavel lint --bundle`,
-// the C API and Python load without compiling again.
+// [--sign KEY] -o FILE`: compiles a policy set, with an environment's params
+// and enforcement, into a bundle (docs/bundles.md) that `gavel lint --bundle`,
+// the C API and Python load without compiling again; with --sign, signed
+// with the private key KEY (gavel keygen).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "engine/bundle.h"
 #include "engine/cli/commands.h"
 #include "engine/program.h"
+#include "engine/signature.h"
 
 namespace gavel::cli {
 namespace {
@@ -18,6 +20,7 @@ struct CompileArgs {
   PolicySetArgs policy_set;
   std::vector<std::string> paths;
   std::string output;
+  std::string sign;  // a private key file: sign the bundle
 };
 
 // Writes next to `path`, then renames: a reader (a hot-reloading service)
@@ -42,9 +45,19 @@ bool WriteFileAtomically(const std::string& path, const std::string& bytes) {
 int Compile(const CompileArgs& opts) {
   PolicySetArgs args = opts.policy_set;
   args.policies.insert(args.policies.end(), opts.paths.begin(), opts.paths.end());
+  // The key first: a bad key path fails before any compiling.
+  absl::StatusOr<SigningKey> key;
+  if (!opts.sign.empty()) {
+    key = ReadSigningKeyFile(opts.sign);
+    if (!key.ok()) {
+      std::cerr << "gavel: " << key.status().message() << "\n";
+      return kExitInvalid;
+    }
+  }
   auto policy = LoadPolicySet(args);
   if (!policy) return kExitInvalid;
   absl::StatusOr<std::string> bytes = WriteBundle(*policy);
+  if (bytes.ok() && !opts.sign.empty()) bytes = SignBundle(*bytes, *key);
   if (!bytes.ok()) {
     std::cerr << "gavel: " << bytes.status().message() << "\n";
     return kExitInvalid;
@@ -54,7 +67,7 @@ int Compile(const CompileArgs& opts) {
     return kExitInvalid;
   }
   std::cout << "wrote " << opts.output << " (" << policy->program().rules.size() << " rules, " << bytes->size()
-            << " bytes)\n";
+            << " bytes" << (opts.sign.empty() ? "" : ", signed by key " + key->public_key.IdHex()) << ")\n";
   return kExitAllow;
 }
 
@@ -66,6 +79,7 @@ Command AddCompileCommand(CLI::App& app) {
   cmd->add_option("paths", opts->paths, "policy files or directories (optional with --config)");
   AddPolicySetOptions(*cmd, opts->policy_set);
   cmd->add_option("--output,-o", opts->output, "the bundle file to write")->required();
+  cmd->add_option("--sign", opts->sign, "sign the bundle with this private key (gavel keygen)");
   return [opts]() { return Compile(*opts); };
 }
 

@@ -20,6 +20,12 @@ int main(int argc, char** argv) {
   add(AddTestCommand);
   add(AddGrantCommand);
   add(AddCompileCommand);
+  add(AddKeygenCommand);
+  add(AddFmtCommand);
+  add(AddDocCommand);
+  add(AddPlanCommand);
+  add(AddDiffCommand);
+  add(AddExplainCommand);
 
   try {
     app.parse(argc, argv);

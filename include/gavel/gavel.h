@@ -241,6 +241,19 @@ GAVEL_API int gavel_policy_load_bundle(const void *bytes, size_t len, gavel_poli
 ** start with the path. A file that cannot be read is GAVEL_ERROR_IO. */
 GAVEL_API int gavel_policy_load_bundle_file(const char *path, gavel_policy **out, gavel_error **err);
 
+/* gavel_policy_load_bundle, checking the bundle's signature (`gavel compile
+** --sign`, docs/bundles.md): `trusted_keys` are `key_count` Ed25519 public
+** keys as PEM texts (NUL-terminated, `-----BEGIN PUBLIC KEY-----`, as
+** `gavel keygen` writes NAME.pub). A signed bundle loads only when signed by
+** one of them and its signature verifies; with `require_signature` non-zero
+** an unsigned bundle is refused too (and at least one key is needed). Those
+** refusals are GAVEL_ERROR_BUNDLE naming the reason ("unsigned bundle",
+** "bundle signed by key ... which is not a trusted key", "bad signature");
+** a key that is not one is GAVEL_ERROR_ARGUMENT. Thread-safe. */
+GAVEL_API int gavel_policy_load_bundle_verified(const void *bytes, size_t len, const char *const *trusted_keys,
+                                                size_t key_count, int require_signature, gavel_policy **out,
+                                                gavel_error **err);
+
 /* How many rules the policy set has; 0 for NULL. */
 GAVEL_API size_t gavel_policy_rule_count(const gavel_policy *policy);
 

@@ -214,6 +214,20 @@ class Policy {
     if (rc != GAVEL_OK) throw Error::FromC(rc, err);
     return Policy(p);
   }
+  // LoadBundle, checking its signature against `trusted_keys` (PEM texts of
+  // public keys; gavel_policy_load_bundle_verified).
+  static Policy LoadBundleVerified(std::string_view bytes, const std::vector<std::string>& trusted_keys,
+                                   bool require_signature = true) {
+    std::vector<const char*> keys;
+    for (const std::string& k : trusted_keys) keys.push_back(k.c_str());
+    gavel_policy* p = nullptr;
+    gavel_error* err = nullptr;
+    const char* data = bytes.data() != nullptr ? bytes.data() : "";
+    int rc = gavel_policy_load_bundle_verified(data, bytes.size(), keys.data(), keys.size(),
+                                               require_signature ? 1 : 0, &p, &err);
+    if (rc != GAVEL_OK) throw Error::FromC(rc, err);
+    return Policy(p);
+  }
   static Policy LoadBundleFile(const std::string& path) {
     gavel_policy* p = nullptr;
     gavel_error* err = nullptr;

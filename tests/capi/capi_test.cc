@@ -271,6 +271,20 @@ TEST_CASE("bundles: write, load from bytes and files, same decisions; damaged bu
   CHECK(gavel_policy_rule_count(loaded) == gavel_policy_rule_count(p));
   gavel_policy_free(loaded);
 
+  // Signatures (signed bundles: tests/signature_test.cc, tests/cli_signing_test.sh).
+  const char* key = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAko6l5qYZ6wAD+dZkoHXjFtZoAOLNnAxBlHJ6t5n6SeA=\n"
+                    "-----END PUBLIC KEY-----\n";
+  REQUIRE(gavel_policy_load_bundle_verified(bytes, len, &key, 1, 0, &loaded, &err) == GAVEL_OK);
+  gavel_policy_free(loaded);
+  CHECK(gavel_policy_load_bundle_verified(bytes, len, &key, 1, 1, &loaded, &err) == GAVEL_ERROR_BUNDLE);
+  CHECK(loaded == nullptr);
+  CHECK(std::string(gavel_error_message(err)).find("<bundle>: unsigned bundle; a signature by a trusted key is required") !=
+        std::string::npos);
+  gavel_error_free(err);
+  const char* not_a_key = "hello";
+  CHECK(gavel_policy_load_bundle_verified(bytes, len, &not_a_key, 1, 1, &loaded, &err) == GAVEL_ERROR_ARGUMENT);
+  gavel_error_free(err);
+
   // A changed byte, a cut, a file that is no bundle, no file at all.
   std::string damaged(static_cast<const char*>(bytes), len);
   damaged[len / 2] = static_cast<char>(damaged[len / 2] ^ 0x20);

@@ -270,13 +270,24 @@ def _source_lists(sources: Union[Mapping[str, str], Sequence[str], None]) -> Tup
     return [], []
 
 
-def load_bundle(data: Union[bytes, bytearray, memoryview]) -> Policy:
+def load_bundle(data: Union[bytes, bytearray, memoryview], trusted_keys: Optional[Sequence[Union[str, bytes]]] = None,
+                require_signature: Optional[bool] = None) -> Policy:
     """Loads a bundle (``gavel compile -o FILE``, ``Policy.to_bundle()``)
     without compiling. Raises ``BundleError`` when the bytes are not a
-    bundle this gavel loads."""
+    bundle this gavel loads.
+
+    ``trusted_keys``: public keys (PEM texts, as ``gavel keygen`` writes
+    NAME.pub); a signed bundle then loads only if one of them signed it.
+    ``require_signature`` (default: whether keys are given) refuses an
+    unsigned bundle too (docs/bundles.md, "Signed bundles")."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"a bundle is bytes (e.g. pathlib.Path(f).read_bytes()), not {type(data).__name__}")
-    p, error = _gavel.load_bundle(bytes(data))
+    if isinstance(trusted_keys, (str, bytes)):
+        trusted_keys = [trusted_keys]
+    keys = [k.decode() if isinstance(k, bytes) else k for k in (trusted_keys or [])]
+    if require_signature is None:
+        require_signature = bool(keys)
+    p, error = _gavel.load_bundle(bytes(data), keys, bool(require_signature))
     if p is None:
         raise BundleError(error)
     return Policy(p)

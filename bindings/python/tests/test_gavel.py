@@ -411,6 +411,35 @@ def test_bundle_from_the_cli(tmp_path):
         assert loaded.evaluate_file(plan).to_dict() == compiled.evaluate_file(plan).to_dict()
 
 
+def test_signed_bundles(tmp_path, policy):
+    unsigned = policy.to_bundle()
+    # Without a signature to check, trusted keys need one only when required.
+    with pytest.raises(gavel.BundleError, match="not an Ed25519 public key"):
+        gavel.load_bundle(unsigned, trusted_keys=["hello"])
+    gavel_bin = os.environ.get("GAVEL_BIN")
+    if not gavel_bin:
+        pytest.skip("GAVEL_BIN is not set")
+    run = lambda *args: subprocess.run([gavel_bin, *args], check=True, capture_output=True)
+    run("keygen", "-o", str(tmp_path / "ci"))
+    run("keygen", "-o", str(tmp_path / "other"))
+    run("compile", "--policy", str(SOURCE_DIR / "policies"), "--sign", str(tmp_path / "ci"),
+        "-o", str(tmp_path / "signed.bundle"))
+    signed = (tmp_path / "signed.bundle").read_bytes()
+    ci, other = (tmp_path / "ci.pub").read_text(), (tmp_path / "other.pub").read_bytes()
+    rules = gavel.compile(paths=[SOURCE_DIR / "policies"]).rule_count
+    assert gavel.load_bundle(signed, trusted_keys=[other, ci]).rule_count == rules
+    assert gavel.load_bundle(signed).rule_count == rules  # not checked
+    assert gavel.load_bundle(unsigned, trusted_keys=ci, require_signature=False).rule_count == policy.rule_count
+    with pytest.raises(gavel.BundleError, match="unsigned bundle"):
+        gavel.load_bundle(unsigned, trusted_keys=[ci])
+    with pytest.raises(gavel.BundleError, match="which is not a trusted key"):
+        gavel.load_bundle(signed, trusted_keys=[other])
+    forged = bytearray(signed)
+    forged[-1] ^= 1
+    with pytest.raises(gavel.BundleError, match="bad signature"):
+        gavel.load_bundle(forged, trusted_keys=[ci])
+
+
 def test_bad_bundles_raise_bundle_error(policy):
     data = policy.to_bundle()
     damaged = bytearray(data)
