@@ -1,12 +1,31 @@
 // Helpers shared by the `gavel` subcommands. See commands.h.
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "engine/cli/commands.h"
 #include "engine/config.h"
 
 namespace gavel::cli {
+
+bool WriteFileAtomically(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) std::remove(tmp.c_str());
+  return !ec;
+}
 
 void PrintDiagnostics(const Diagnostics& diags) {
   for (const Diagnostic* d : diags.Sorted()) {

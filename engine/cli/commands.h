@@ -43,6 +43,11 @@ absl::StatusOr<Plan> ReadToolCallPlan(const std::string& path, const std::string
 
 // Helpers shared by the commands (cli_util.cc).
 
+// Writes `bytes` next to `path`, then renames: a reader (a hot-reloading
+// service, an editor) never sees half a file, and a failed write leaves the
+// old file (or none) in place. False on any error.
+bool WriteFileAtomically(const std::string& path, const std::string& bytes);
+
 // Prints diagnostics to stderr as compile errors are printed: located ones
 // with their source line and caret, the others (a file that cannot be read)
 // as `gavel: message`.

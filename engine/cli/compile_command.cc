@@ -23,25 +23,6 @@ struct CompileArgs {
   std::string sign;  // a private key file: sign the bundle
 };
 
-// Writes next to `path`, then renames: a reader (a hot-reloading service)
-// never sees half a bundle, and a failed write leaves no file behind.
-bool WriteFileAtomically(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) std::remove(tmp.c_str());
-  return !ec;
-}
-
 int Compile(const CompileArgs& opts) {
   PolicySetArgs args = opts.policy_set;
   args.policies.insert(args.policies.end(), opts.paths.begin(), opts.paths.end());

@@ -56,19 +56,12 @@ int RunDiff(const DiffOptions& opts) {
   auto old_policy = LoadSide(opts.old_policy, "--old");
   auto new_policy = LoadSide(opts.new_policy, "--new");
   if (!old_policy || !new_policy) return kExitInvalid;
-  absl::StatusOr<std::vector<std::string>> files = ExpandPlanArgs(opts.plans);
-  if (!files.ok()) {
-    std::cerr << "gavel: " << files.status().message() << "\n";
-    return kExitInvalid;
-  }
-  if (files->empty()) {
-    std::cerr << "gavel: no plan files given\n";
-    return kExitInvalid;
-  }
+  std::vector<std::string> files;
+  if (!ExpandPlanArgsOrReport(opts.plans, &files)) return kExitInvalid;
   std::vector<PlanDiff> changed;
   size_t unchanged = 0;
   bool invalid = false;
-  PlanInputReader reader(*std::move(files));
+  PlanInputReader reader(std::move(files));
   for (PlanInput input; reader.Next(&input);) {
     const std::string path = input.Name();
     auto plan = ReadPlanInput(input, PlanInputOptions{});

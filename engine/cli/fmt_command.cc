@@ -20,24 +20,6 @@ struct FmtArgs {
   bool to_stdout = false;
 };
 
-// Writes next to `path`, then renames, so a failed write leaves the file as it was.
-bool ReplaceFile(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".fmt.tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) std::remove(tmp.c_str());
-  return !ec;
-}
-
 int Fmt(const FmtArgs& opts) {
   std::vector<std::shared_ptr<const SourceFile>> sources;
   std::vector<bool> from_stdin;
@@ -81,7 +63,7 @@ int Fmt(const FmtArgs& opts) {
       }
     } else if (opts.to_stdout || from_stdin[i]) {
       std::cout << *text;
-    } else if (changed && !ReplaceFile(src.name(), *text)) {
+    } else if (changed && !WriteFileAtomically(src.name(), *text)) {
       std::cerr << "gavel: " << src.name() << ": cannot write\n";
       invalid = true;
     }

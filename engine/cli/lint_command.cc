@@ -197,17 +197,10 @@ int Lint(const LintOptions& opts) {
     decision_log = *std::move(opened);
   }
   const std::string policy_sha256 = PolicyDigest(*policy);
-  absl::StatusOr<std::vector<std::string>> files = ExpandPlanArgs(opts.plans);
-  if (!files.ok()) {
-    std::cerr << "gavel: " << files.status().message() << "\n";
-    return kExitInvalid;
-  }
-  if (files->empty()) {
-    std::cerr << "gavel: no plan files given\n";
-    return kExitInvalid;
-  }
-  const size_t file_count = files->size();
-  PlanInputReader reader(*std::move(files), /*split_jsonl=*/opts.input.tool_call_format.empty());
+  std::vector<std::string> files;
+  if (!ExpandPlanArgsOrReport(opts.plans, &files)) return kExitInvalid;
+  const size_t file_count = files.size();
+  PlanInputReader reader(std::move(files), /*split_jsonl=*/opts.input.tool_call_format.empty());
   unsigned jobs = opts.jobs != 0 ? opts.jobs : std::max(1u, std::thread::hardware_concurrency());
 
   ReportOptions report_options;

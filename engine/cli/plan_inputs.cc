@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <system_error>
 #include <utility>
 
@@ -163,6 +164,20 @@ absl::StatusOr<std::vector<std::string>> ExpandPlanArgs(const std::vector<std::s
 std::string PlanInput::Name() const { return line > 0 ? absl::StrCat(path, ":", line) : path; }
 
 PlanPosition PlanInput::Position() const { return PlanPosition{line > 0 ? line : 1, 1}; }
+
+bool ExpandPlanArgsOrReport(const std::vector<std::string>& args, std::vector<std::string>* files) {
+  absl::StatusOr<std::vector<std::string>> expanded = ExpandPlanArgs(args);
+  if (!expanded.ok()) {
+    std::cerr << "gavel: " << expanded.status().message() << "\n";
+    return false;
+  }
+  if (expanded->empty()) {
+    std::cerr << "gavel: no plan files given\n";
+    return false;
+  }
+  *files = *std::move(expanded);
+  return true;
+}
 
 PlanInputReader::PlanInputReader(std::vector<std::string> files, bool split_jsonl)
     : files_(std::move(files)), split_jsonl_(split_jsonl) {

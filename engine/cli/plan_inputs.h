@@ -41,6 +41,9 @@ bool IsJsonLines(std::string_view path);
 // sorted (a directory it matches is expanded as above). A glob that matches
 // no plan file is an error naming it.
 absl::StatusOr<std::vector<std::string>> ExpandPlanArgs(const std::vector<std::string>& args);
+// ExpandPlanArgs for a command: on an error, or when there is no plan at
+// all, prints it to stderr and returns false (the command exits 3).
+bool ExpandPlanArgsOrReport(const std::vector<std::string>& args, std::vector<std::string>* files);
 
 // One plan to read: a whole file, or one record of a JSON Lines file.
 struct PlanInput {
