@@ -262,6 +262,15 @@ class PolicyGen {
       const std::string range = wrap(Gen(T::kListStep, d, env));
       return absl::StrCat(range, ".", macro, "(", v, ", ", Gen(body, d, StepEnv(env, v)), ")");
     };
+    // Two fresh variables (a two-variable macro's) in scope over `env`.
+    auto two_vars = [&](T first_t, std::string* first, T second_t, std::string* second) {
+      *first = Fresh();
+      *second = Fresh();
+      Env inner = env;
+      inner.vars.push_back({*first, first_t});
+      inner.vars.push_back({*second, second_t});
+      return inner;
+    };
     auto macro_over = [&](T range_t, T elem_t, const char* macro, T body) {
       const std::string v = Fresh();
       Env inner = env;
@@ -311,11 +320,8 @@ class PolicyGen {
         });
         nodes.push_back([&] { return macro_over(T::kListInt, T::kInt, r_.Chance(50) ? "all" : "exists", T::kBool); });
         nodes.push_back([&] {
-          const std::string i = Fresh();
-          const std::string v = Fresh();
-          Env inner = env;
-          inner.vars.push_back({i, T::kInt});
-          inner.vars.push_back({v, T::kString});
+          std::string i, v;
+          const Env inner = two_vars(T::kInt, &i, T::kString, &v);
           static const char* kMacros[] = {"exists", "all", "exists_one"};
           const std::string range = wrap(Gen(T::kListString, d, env));
           return absl::StrCat(range, ".", kMacros[r_.Below(3)], "(", i, ", ", v, ", ", Gen(T::kBool, d, inner), ")");
@@ -344,11 +350,8 @@ class PolicyGen {
           return r_.Chance(50) ? absl::StrCat(x, " == ", sub(T::kInt)) : absl::StrCat(x, " != ", sub(T::kString));
         });
         nodes.push_back([&] {
-          const std::string k = Fresh();
-          const std::string v = Fresh();
-          Env inner = env;
-          inner.vars.push_back({k, T::kString});
-          inner.vars.push_back({v, T::kDyn});
+          std::string k, v;
+          const Env inner = two_vars(T::kString, &k, T::kDyn, &v);
           return absl::StrCat(StepLeaf(env), ".args.", r_.Chance(50) ? "exists(" : "all(", k, ", ", v, ", ",
                               Gen(T::kBool, d, inner), ")");
         });
@@ -358,11 +361,8 @@ class PolicyGen {
         if (!VarsOf(env, T::kMapStringInt).empty()) {
           nodes.push_back([&] { return absl::StrCat(sub(T::kString), " in quotas"); });
           nodes.push_back([&] {
-            const std::string k = Fresh();
-            const std::string v = Fresh();
-            Env inner = env;
-            inner.vars.push_back({k, T::kString});
-            inner.vars.push_back({v, T::kInt});
+            std::string k, v;
+            const Env inner = two_vars(T::kString, &k, T::kInt, &v);
             return absl::StrCat("quotas.exists(", k, ", ", v, ", ", Gen(T::kBool, d, inner), ")");
           });
         }
@@ -506,11 +506,8 @@ class PolicyGen {
         nodes.push_back([&] { return absl::StrCat(sub(T::kListString), ".distinct()"); });
         nodes.push_back([&] { return absl::StrCat(StepLeaf(env), ".args.map(", Fresh(), ", ", sub(T::kString), ")"); });
         nodes.push_back([&] {
-          const std::string i = Fresh();
-          const std::string v = Fresh();
-          Env inner = env;
-          inner.vars.push_back({i, T::kInt});
-          inner.vars.push_back({v, T::kString});
+          std::string i, v;
+          const Env inner = two_vars(T::kInt, &i, T::kString, &v);
           const std::string range = wrap(Gen(T::kListString, d, env));
           if (r_.Chance(50)) return absl::StrCat(range, ".transformList(", i, ", ", v, ", ", Gen(T::kString, d, inner), ")");
           return absl::StrCat(range, ".transformList(", i, ", ", v, ", ", Gen(T::kBool, d, inner), ", ",
@@ -554,11 +551,8 @@ class PolicyGen {
       case T::kMapStringInt:
         leaves.push_back([&] { return absl::StrCat("{", Str("prod", env), ": 1}"); });
         nodes.push_back([&] {
-          const std::string k = Fresh();
-          const std::string v = Fresh();
-          Env inner = env;
-          inner.vars.push_back({k, T::kString});
-          inner.vars.push_back({v, T::kInt});
+          std::string k, v;
+          const Env inner = two_vars(T::kString, &k, T::kInt, &v);
           const std::string range = wrap(Gen(T::kMapStringInt, d, env));
           if (r_.Chance(50)) return absl::StrCat(range, ".transformMap(", k, ", ", v, ", ", Gen(T::kInt, d, inner), ")");
           return absl::StrCat(range, ".transformMap(", k, ", ", v, ", ", Gen(T::kBool, d, inner), ", ",
