@@ -58,7 +58,7 @@ class RuleRunner {
       return;
     }
     const std::vector<Value>& elems = range.list().elems;
-    if (elems.size() > ctx_.max_len) ctx_.max_len = elems.size();
+    ctx_.NoteLength(elems.size());
     for (const Value& elem : elems) {
       for (const auto& [slot, chunk] : rule.lets) frame_.let_ready[slot] = 0;
       frame_.slots[rule.iter_slot] = elem;

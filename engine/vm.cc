@@ -84,11 +84,7 @@ inline void ChargeCollection(EvalContext& ctx, const Value& v) {
   if (!v.is_list() && !v.is_map()) return;
   const uint64_t n = v.is_list() ? v.list().elems.size() : v.map().entries.size();
   ctx.cost += n;
-  if (n > ctx.max_len) ctx.max_len = n;
-}
-
-inline void NoteLength(EvalContext& ctx, uint64_t n) {
-  if (n > ctx.max_len) ctx.max_len = n;
+  ctx.NoteLength(n);
 }
 
 }  // namespace
@@ -303,7 +299,7 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         if (!L[in.a].is_list() || !L[in.a + 1].is_int()) return CorruptBytecode();
         const auto& elems = L[in.a].list().elems;
         const uint64_t i = static_cast<uint64_t>(L[in.a + 1].int_value());
-        if (i == 0) NoteLength(ctx, elems.size());
+        if (i == 0) ctx.NoteLength(elems.size());
         if (i >= elems.size()) {
           pc += in.b;
           break;
@@ -328,7 +324,7 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
         if (!(r.is_list() || r.is_map()) || !L[in.a + 1].is_int()) return CorruptBytecode();
         const uint64_t i = static_cast<uint64_t>(L[in.a + 1].int_value());
         const size_t n = r.is_list() ? r.list().elems.size() : r.map().entries.size();
-        if (i == 0) NoteLength(ctx, n);
+        if (i == 0) ctx.NoteLength(n);
         if (i >= n) {
           pc += in.b;
           break;

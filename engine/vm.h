@@ -26,6 +26,11 @@ struct EvalContext {
   uint64_t budget = UINT64_MAX;
   uint64_t max_len = 0;
   bool OverBudget() const { return cost > budget; }
+  // Records the length of a list the evaluation iterated or passed to a
+  // built-in: the largest is the plan's `n` for the cost bounds.
+  void NoteLength(uint64_t n) {
+    if (n > max_len) max_len = n;
+  }
 };
 
 // The locals of one rule (or package let) evaluation.
