@@ -42,10 +42,12 @@ namespace {
 
 // A tripwire: a field added to the compiled program must be written and
 // read here (and the format version incremented), or bundles drop it.
-// Not written on purpose: Program::cost_budget (the loader's option) and
-// CompiledRule::cost_bound (recomputed from the bytecode on load).
+// Not written on purpose: Program::cost_budget (the loader's option),
+// CompiledRule::cost_bound (recomputed from the bytecode on load) and what
+// PrepareProgram derives (Chunk::exec, Program::max_code_size and
+// Program::index; prepare.h).
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Program) == 224 && sizeof(Chunk) == 64 && sizeof(Instr) == 12 &&
+static_assert(sizeof(Program) == 472 && sizeof(Chunk) == 88 && sizeof(Instr) == 12 &&
                   sizeof(CompiledRule) == 376 && sizeof(CompiledRule::Part) == 40 && sizeof(CompiledPackage) == 80,
               "the compiled program changed: update engine/bundle.cc, docs/bundles.md and kBundleFormat");
 #endif

@@ -9,6 +9,7 @@
 #include "engine/builtins.h"
 #include "engine/builtins_impl.h"
 #include "engine/operators.h"
+#include "engine/prepare.h"
 #include "engine/schema.h"
 #include "engine/suggest.h"
 
@@ -184,17 +185,34 @@ class Compiler {
   // Points the a (or b) operand of the jump at `at` to the current end.
   void PatchA(int at) { chunk_->code[at].a = Here() - (at + 1); }
   void PatchB(int at) { chunk_->code[at].b = Here() - (at + 1); }
+  // Equal strings, ints, bools and lists of strings share one constant, so
+  // that the same condition in two rules compiles to the same bytecode
+  // (engine/prepare.h shares its result).
   int Const(Value v) {
+    std::string key;
+    if (DedupKey(v, &key)) {
+      auto [it, inserted] = const_index_.emplace(std::move(key), static_cast<int>(program_.constants.size()));
+      if (!inserted) return it->second;
+    }
     program_.constants.push_back(std::move(v));
     return static_cast<int>(program_.constants.size()) - 1;
   }
-  int NameConst(const std::string& name) {
-    auto it = name_consts_.find(name);
-    if (it != name_consts_.end()) return it->second;
-    int k = Const(Value::String(name));
-    name_consts_[name] = k;
-    return k;
+  static bool DedupKey(const Value& v, std::string* key) {
+    switch (v.kind()) {
+      case ValueKind::kString: *key = absl::StrCat("s", v.str().size(), ":", v.str()); return true;
+      case ValueKind::kInt: *key = absl::StrCat("i", v.int_value()); return true;
+      case ValueKind::kBool: *key = v.bool_value() ? "t" : "f"; return true;
+      case ValueKind::kList:
+        *key = "l";
+        for (const Value& e : v.list().elems) {
+          if (!e.is_string()) return false;
+          absl::StrAppend(key, e.str().size(), ":", e.str());
+        }
+        return true;
+      default: return false;
+    }
   }
+  int NameConst(const std::string& name) { return Const(Value::String(name)); }
 
   void Emit(const Expr& e);
   void EmitCall(const Expr& e);
@@ -204,7 +222,7 @@ class Compiler {
   Program& program_;
   Diagnostics& diags_;
   Chunk* chunk_ = nullptr;
-  std::map<std::string, int> name_consts_;
+  std::map<std::string, int> const_index_;  // DedupKey -> constant
 };
 
 void Compiler::Emit(const Expr& e) {
@@ -447,6 +465,7 @@ std::unique_ptr<Program> CompileExpression(const Expr& e, std::shared_ptr<const 
   PolicySet empty;
   Compiler compiler(empty, *program, diags);
   compiler.CompileChunk(e, source.get(), SlotsOf(e));
+  PrepareProgram(*program);
   return program;
 }
 

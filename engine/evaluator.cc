@@ -16,35 +16,126 @@
 namespace gavel {
 namespace {
 
+// The step an element is (for reports), or none: the id points into the plan.
 struct StepRef {
-  std::string id;
+  const std::string* id_ = nullptr;
   int64_t index = -1;
+  std::string id() const { return id_ ? *id_ : std::string(); }
 };
 
 StepRef StepOf(const Value& elem) {
   if (elem.is_message() && elem.message().type == &Schema::Get().step) {
     const MessageData& m = elem.message();
-    return StepRef{m.fields[kStepId].str(), m.fields[kStepIndex].int_value()};
+    return StepRef{&m.fields[kStepId].str(), m.fields[kStepIndex].int_value()};
   }
   return StepRef{};
 }
 
+// What an evaluation needs besides the policy and the plan, kept per thread
+// and reused, so that a warm evaluation allocates only for what it reports.
+struct Workspace {
+  EvalContext ctx;
+  Frame frame;
+  std::vector<std::vector<char>> permitted;  // per package
+  std::vector<std::vector<int>> guard_steps;  // per rule guard: the positions of the steps it accepts
+  // Shared conditions' results (ExecIndex::chunk_memo), by memo slot and
+  // step position; `memo_used` lists the entries to clear at the end.
+  std::vector<Value> memo;
+  std::vector<char> memo_set;
+  std::vector<uint32_t> memo_used;
+  bool busy = false;
+};
+
+// This thread's workspace, or a fresh one when it is in use (an evaluation
+// inside an evaluation). Clears what refers to the plan when done.
+class WorkspaceLease {
+ public:
+  WorkspaceLease() {
+    thread_local Workspace cached;
+    ws_ = cached.busy ? &fresh_ : &cached;
+    ws_->busy = true;
+  }
+  ~WorkspaceLease() {
+    EvalContext& ctx = ws_->ctx;
+    for (Value& g : ctx.globals) g = Value();
+    for (Value& v : ctx.pkg_lets) v = Value();
+    for (Value& v : ws_->frame.slots) v = Value();
+    for (uint32_t i : ws_->memo_used) {
+      ws_->memo[i] = Value();
+      ws_->memo_set[i] = 0;
+    }
+    ws_->memo_used.clear();
+    ws_->busy = false;
+  }
+  WorkspaceLease(const WorkspaceLease&) = delete;
+  WorkspaceLease& operator=(const WorkspaceLease&) = delete;
+  Workspace& operator*() const { return *ws_; }
+
+ private:
+  Workspace fresh_;
+  Workspace* ws_;
+};
+
+const std::string& GuardedField(const MessageData& step, RuleGuard::Field field) {
+  static const std::string* const empty = new std::string();
+  switch (field) {
+    case RuleGuard::kAction: return step.fields[kStepAction].str();
+    case RuleGuard::kVerb: return step.fields[kStepVerb].str();
+    case RuleGuard::kKind: {
+      const Value& resource = step.fields[kStepResource];
+      return resource.is_message() ? resource.message().fields[kResourceKind].str() : *empty;
+    }
+  }
+  return *empty;
+}
+
+// The rule index at work: one hash lookup per step and guarded field finds
+// the guards (and so the rules) that accept the step. Also sizes the memo.
+void IndexSteps(const ExecIndex& index, const std::vector<Value>& steps, Workspace& ws) {
+  if (ws.guard_steps.size() < index.guards.size()) ws.guard_steps.resize(index.guards.size());
+  for (size_t g = 0; g < index.guards.size(); ++g) ws.guard_steps[g].clear();
+  for (int f = 0; f < 3 && !index.guards.empty(); ++f) {
+    const auto& by_value = index.by_value[f];
+    if (by_value.empty()) continue;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if (!steps[i].is_message()) continue;
+      auto it = by_value.find(GuardedField(steps[i].message(), static_cast<RuleGuard::Field>(f)));
+      if (it == by_value.end()) continue;
+      for (int g : it->second) ws.guard_steps[g].push_back(static_cast<int>(i));
+    }
+  }
+  const size_t memo_size = index.memo_per_step.size() * std::max<size_t>(steps.size(), 1);
+  if (ws.memo.size() < memo_size) {
+    ws.memo.resize(memo_size);
+    ws.memo_set.resize(memo_size, 0);
+  }
+}
+
 class RuleRunner {
  public:
-  RuleRunner(EvalContext& ctx, Decision& decision, std::vector<Permit>* permits)
-      : ctx_(ctx), decision_(decision), permits_(permits) {}
+  RuleRunner(EvalContext& ctx, Workspace& ws, size_t num_steps, Decision& decision, std::vector<Permit>* permits)
+      : ctx_(ctx), ws_(ws), index_(ctx.program->index), num_steps_(num_steps), decision_(decision),
+        permits_(permits), frame_(ws.frame) {}
 
-  // Runs `rule` over its elements; for permit rules, marks the steps it
+  // Runs rule r over its elements; for permit rules, marks the steps it
   // permits in `permitted` instead of reporting anything.
-  void Run(const CompiledRule& rule, std::vector<char>* permitted) {
+  void Run(size_t r, std::vector<char>* permitted) {
+    const CompiledRule& rule = ctx_.program->rules[r];
     frame_.Reset(rule.num_slots);
     if (rule.range_chunk < 0) {
-      Element(rule, StepRef{}, permitted);
+      Element(rule, StepRef{}, -1, permitted);
       CheckBudget(rule, StepRef{});
       return;
     }
-    Value range = RunChunk(ctx_, rule.range_chunk, frame_);
-    if (CheckBudget(rule, StepRef{})) return;
+    const bool over_steps = index_.over_steps[r];
+    Value range;
+    if (over_steps) {
+      // What the range chunk computes: plan.steps, borrowed.
+      range = Value::Borrow(ctx_.globals[kGlobalPlan].message().fields[kPlanSteps]);
+    } else {
+      range = RunChunk(ctx_, rule.range_chunk, frame_);
+      if (CheckBudget(rule, StepRef{})) return;
+    }
     if (range.is_map()) {
       ctx_.cost += range.map().entries.size();  // engine/cost.h
       // A rule over a map ranges over its keys, as CEL's macros do.
@@ -59,12 +150,24 @@ class RuleRunner {
     }
     const std::vector<Value>& elems = range.list().elems;
     ctx_.NoteLength(elems.size());
-    for (const Value& elem : elems) {
+    auto visit = [&](size_t pos) {
+      const Value& elem = elems[pos];
       for (const auto& [slot, chunk] : rule.lets) frame_.let_ready[slot] = 0;
-      frame_.slots[rule.iter_slot] = elem;
+      // The elements of a borrowed list (plan.steps) outlive the loop.
+      frame_.slots[rule.iter_slot] = range.borrowed() ? Value::Borrow(elem) : elem;
       const StepRef step = StepOf(elem);
-      Element(rule, step, permitted);
-      if (CheckBudget(rule, step)) return;
+      Element(rule, step, over_steps ? static_cast<int64_t>(pos) : -1, permitted);
+      return !CheckBudget(rule, step);
+    };
+    if (const int guard = index_.rule_guard[r]; guard >= 0) {
+      // The rule index: only the steps the rule's guard accepts.
+      for (int pos : ws_.guard_steps[guard]) {
+        if (!visit(static_cast<size_t>(pos))) return;
+      }
+      return;
+    }
+    for (size_t pos = 0; pos < elems.size(); ++pos) {
+      if (!visit(pos)) return;
     }
   }
 
@@ -74,7 +177,7 @@ class RuleRunner {
     if (!ctx_.OverBudget()) return false;
     if (!budget_reported_) {
       budget_reported_ = true;
-      decision_.errors.push_back(EvalError{rule.qualified, step.id, step.index,
+      decision_.errors.push_back(EvalError{rule.qualified, step.id(), step.index,
                                            BudgetExceeded(ctx_.budget).error_message(), rule.location_text});
     }
     return true;
@@ -82,9 +185,25 @@ class RuleRunner {
   bool stopped() const { return budget_reported_; }
 
  private:
-  // Evaluates a condition chunk: true, false, or an error reported here.
-  bool Condition(const CompiledRule& rule, int chunk, const StepRef& step, const char* clause, bool* value) {
+  // A condition's value: shared with the rules that have the same one
+  // (ExecIndex::chunk_memo) for this step (`pos`) or this evaluation.
+  Value ConditionValue(int chunk, int64_t pos) {
+    const int slot = index_.chunk_memo[chunk];
+    if (slot < 0 || (index_.memo_per_step[slot] && pos < 0)) return RunChunk(ctx_, chunk, frame_);
+    const size_t i =
+        static_cast<size_t>(slot) * std::max<size_t>(num_steps_, 1) + (index_.memo_per_step[slot] ? pos : 0);
+    if (ws_.memo_set[i]) return ws_.memo[i];
     Value v = RunChunk(ctx_, chunk, frame_);
+    ws_.memo[i] = v;
+    ws_.memo_set[i] = 1;
+    ws_.memo_used.push_back(static_cast<uint32_t>(i));
+    return v;
+  }
+
+  // Evaluates a condition chunk: true, false, or an error reported here.
+  bool Condition(const CompiledRule& rule, int chunk, const StepRef& step, int64_t pos, const char* clause,
+                 bool* value) {
+    Value v = ConditionValue(chunk, pos);
     if (v.is_bool()) {
       *value = v.bool_value();
       return true;
@@ -94,25 +213,25 @@ class RuleRunner {
     return false;
   }
 
-  void Element(const CompiledRule& rule, const StepRef& step, std::vector<char>* permitted) {
+  void Element(const CompiledRule& rule, const StepRef& step, int64_t pos, std::vector<char>* permitted) {
     bool fires = true;
-    if (rule.when_chunk >= 0 && !Condition(rule, rule.when_chunk, step, "when", &fires)) return;
+    if (rule.when_chunk >= 0 && !Condition(rule, rule.when_chunk, step, pos, "when", &fires)) return;
     if (!fires) return;
     bool excused = false;
-    if (rule.unless_chunk >= 0 && !Condition(rule, rule.unless_chunk, step, "unless", &excused)) return;
+    if (rule.unless_chunk >= 0 && !Condition(rule, rule.unless_chunk, step, pos, "unless", &excused)) return;
     if (excused) return;
     if (rule.effect == Effect::kPermit) {
       if (permitted && step.index >= 0 && step.index < static_cast<int64_t>(permitted->size())) {
         (*permitted)[step.index] = 1;
       }
-      if (permits_) permits_->push_back(Permit{rule.qualified, step.id, step.index});
+      if (permits_) permits_->push_back(Permit{rule.qualified, step.id(), step.index});
       return;
     }
     Violation v;
     v.rule = rule.qualified;
     v.effect = rule.effect;
     v.severity = rule.severity;
-    v.step = step.id;
+    v.step = step.id();
     v.step_index = step.index;
     v.location = rule.location_text;
     v.approvers = rule.approvers;
@@ -152,7 +271,7 @@ class RuleRunner {
       v.rule = rule.qualified;
       v.effect = Effect::kDeny;
       v.severity = rule.severity;
-      v.step = step.id;
+      v.step = step.id();
       v.step_index = step.index;
       v.message = absl::StrCat("runtime error: ", message);
       v.location = rule.location_text;
@@ -160,13 +279,16 @@ class RuleRunner {
       decision_.warnings.push_back(std::move(v));
       return;
     }
-    decision_.errors.push_back(EvalError{rule.qualified, step.id, step.index, std::move(message), rule.location_text});
+    decision_.errors.push_back(EvalError{rule.qualified, step.id(), step.index, std::move(message), rule.location_text});
   }
 
   EvalContext& ctx_;
+  Workspace& ws_;
+  const ExecIndex& index_;
+  size_t num_steps_;
   Decision& decision_;
   std::vector<Permit>* permits_;  // null unless the caller asked
-  Frame frame_;
+  Frame& frame_;
   bool budget_reported_ = false;
 };
 
@@ -179,21 +301,28 @@ Decision Evaluate(const CompiledPolicy& policy, const Plan& plan, std::vector<Pe
 Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostStats* stats,
                           std::vector<Permit>* permits) {
   const Program& program = policy.program();
-  EvalContext ctx;
+  WorkspaceLease lease;
+  Workspace& ws = *lease;
+  EvalContext& ctx = ws.ctx;
   ctx.program = &program;
   ctx.budget = program.cost_budget;
+  ctx.cost = 0;
+  ctx.max_len = 0;
   ctx.globals[kGlobalPlan] = plan.root;
   ctx.globals[kGlobalContext] = plan.context();
   ctx.globals[kGlobalAgent] = plan.agent();
+  ctx.ReserveStack(program);
   EvalScope scope(plan.root);  // for the plan-aware built-ins
   ctx.pkg_lets.resize(program.package_lets.size());
   ctx.pkg_let_state.assign(program.package_lets.size(), 0);
 
   Decision decision;
-  RuleRunner runner(ctx, decision, permits);
   const size_t num_steps = plan.steps().size();
+  IndexSteps(program.index, plan.steps(), ws);
+  RuleRunner runner(ctx, ws, num_steps, decision, permits);
   // Per default-deny package: which steps some permit rule allows.
-  std::vector<std::vector<char>> permitted(program.packages.size());
+  std::vector<std::vector<char>>& permitted = ws.permitted;
+  if (permitted.size() < program.packages.size()) permitted.resize(program.packages.size());
   for (size_t p = 0; p < program.packages.size(); ++p) {
     if (program.packages[p].default_deny) permitted[p].assign(num_steps, 0);
   }
@@ -204,9 +333,9 @@ Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostSt
     if (rule.effect == Effect::kPermit) {
       // Permit rules matter only where the package denies by default.
       if (!program.packages[rule.package_index].default_deny) continue;
-      runner.Run(rule, &permitted[rule.package_index]);
+      runner.Run(r, &permitted[rule.package_index]);
     } else {
-      runner.Run(rule, nullptr);
+      runner.Run(r, nullptr);
     }
     if (stats) stats->rule_costs[r] = ctx.cost - before;
   }

@@ -29,7 +29,10 @@ absl::StatusOr<Value> EvaluateExpression(std::string_view text, const Plan* plan
   EvalScope scope(plan ? plan->root : Value());  // for the plan-aware built-ins
   Frame frame;
   frame.Reset(program->chunks[0].num_slots);
-  return RunChunk(ctx, 0, frame);
+  ctx.ReserveStack(*program);
+  Value v = RunChunk(ctx, 0, frame);
+  v.Own();  // it may borrow from the program, which ends here
+  return v;
 }
 
 absl::StatusOr<ExpressionResult> EvaluateExpression(std::string_view text, const ExpressionOptions& options) {
@@ -67,7 +70,9 @@ absl::StatusOr<ExpressionResult> EvaluateExpression(std::string_view text, const
   EvalScope scope(options.plan ? options.plan->root : Value());  // for the plan-aware built-ins
   Frame frame;
   frame.Reset(program->chunks[0].num_slots);
+  ctx.ReserveStack(*program);
   result.value = RunChunk(ctx, 0, frame);
+  result.value.Own();  // it may borrow from the program, which ends here
   return result;
 }
 

@@ -14,6 +14,7 @@
 #include "engine/compiler.h"
 #include "engine/cost.h"
 #include "engine/parser.h"
+#include "engine/prepare.h"
 #include "engine/program.h"
 #include "engine/sha256.h"
 
@@ -22,6 +23,7 @@ namespace gavel {
 CompiledPolicy::CompiledPolicy(std::unique_ptr<Program> program, std::string digest)
     : program_(std::move(program)), digest_(std::move(digest)) {
   if (digest_.empty()) digest_ = PolicySetDigest(*program_);
+  PrepareProgram(*program_);
 }
 CompiledPolicy::~CompiledPolicy() = default;
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "engine/ast.h"
 #include "engine/policy.h"
 #include "engine/source.h"
@@ -29,6 +30,10 @@ inline constexpr int kNumOps = 0
     ;
 
 const char* OpName(Op op);
+
+struct Instr;
+// The local slots an instruction writes (a rule let's chunk aside).
+void SlotWrites(const Instr& in, std::vector<int64_t>* out);
 const char* OpDoc(Op op);
 
 struct Instr {
@@ -41,6 +46,10 @@ struct Instr {
 // let, a message part, a param default.
 struct Chunk {
   std::vector<Instr> code;
+  // What the VM runs: `code` with superinstructions fused in
+  // (engine/superinstructions.h); empty until PrepareProgram. Everything
+  // else (verifier, cost bounds, bundles, disassembly) reads `code`.
+  std::vector<Instr> exec;
   std::vector<uint32_t> offsets;  // source offset of each instruction
   const SourceFile* source = nullptr;
   int num_slots = 0;              // locals a frame of this chunk needs
@@ -76,6 +85,33 @@ struct CompiledRule {
   std::vector<uint64_t> cost_bound;
 };
 
+// A rule index entry (engine/prepare.h): a rule over plan.steps whose
+// `when` starts with `step.action == "c"`, `step.verb in ["a", "b"]` or
+// `step.resource.kind == "c"` (&& the rest) cannot fire on a step whose
+// field holds none of the values, so it runs only on the steps that do.
+struct RuleGuard {
+  enum Field : int { kAction, kVerb, kKind };
+  Field field = kAction;
+  std::vector<std::string> values;  // sorted, distinct
+};
+
+// What PrepareProgram derives for the evaluator; never in a bundle.
+struct ExecIndex {
+  // Per rule: it ranges over plan.steps (its range chunk is `plan.steps`,
+  // checked on the bytecode: a bundle's over_steps flag is not trusted).
+  std::vector<char> over_steps;
+  std::vector<RuleGuard> guards;
+  std::vector<int> rule_guard;  // per rule: index into guards, or -1
+  // Per guard field: value -> the guards that accept it.
+  absl::flat_hash_map<std::string, std::vector<int>> by_value[3];
+  // Shared conditions: per chunk, its memo slot or -1. A chunk with a memo
+  // slot reads nothing of its frame but the rule's element (or not even
+  // that): its result is computed once per step (per_step) or once per
+  // evaluation, and rules with the same condition share it.
+  std::vector<int> chunk_memo;
+  std::vector<char> memo_per_step;  // per memo slot
+};
+
 struct CompiledPackage {
   std::string name;
   bool default_deny = false;
@@ -95,6 +131,9 @@ struct Program {
   std::vector<CompiledPackage> packages;
   // Evaluation cost budget (engine/cost.h); not part of a bundle.
   uint64_t cost_budget = 100'000'000;
+  // The longest chunk (instructions): bounds the stack any chunk needs.
+  size_t max_code_size = 0;
+  ExecIndex index;  // engine/prepare.h
 
   // Human-readable listing of every chunk (for docs and debugging).
   std::string Disassemble() const;

@@ -92,20 +92,8 @@ class Verifier {
 
   // The frame slots `in` writes (with those of the let chunk it runs).
   void Writes(const Instr& in, std::vector<int64_t>* out) const {
-    out->clear();
-    const int64_t a = in.a;
-    switch (in.op) {
-      case Op::STORE_LOCAL: case Op::ACC_ALL: case Op::ACC_EXISTS: case Op::ACC_COUNT: case Op::ACC_APPEND:
-      case Op::ACC_PUT: case Op::TEST_FILTER: out->push_back(a); break;
-      case Op::ITER_INIT: case Op::ITER_INIT2: out->insert(out->end(), {a, a + 1}); break;
-      case Op::ITER_NEXT: out->insert(out->end(), {a + 1, a + 2}); break;
-      case Op::ITER_NEXT2: out->insert(out->end(), {a + 1, a + 2, a + 4}); break;
-      case Op::LOAD_RULE_LET:
-        out->push_back(a);
-        out->insert(out->end(), writes_[in.b].begin(), writes_[in.b].end());
-        break;
-      default: break;
-    }
+    SlotWrites(in, out);
+    if (in.op == Op::LOAD_RULE_LET) out->insert(out->end(), writes_[in.b].begin(), writes_[in.b].end());
   }
 
   absl::Status CheckChunk(int c) {

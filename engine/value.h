@@ -8,6 +8,15 @@
 //
 // Errors are values: an operation on an error yields that error, and the
 // logical operators absorb them as CEL says (`false && error` is false).
+//
+// A borrowed Value points at a heap object without holding a reference:
+// the VM borrows the compiled policy's constants and the plan's values,
+// which outlive the evaluation, so that copying them on the value stack
+// costs no atomic operations (and two threads sharing a policy do not
+// fight over its reference counts). Copies of a borrowed value are
+// borrowed; heap objects never hold borrowed values (the List, Map and
+// Message factories and Own() take references), so only the VM's stack,
+// frames and lets do, and a value that leaves an evaluation is Own()ed.
 #ifndef GAVEL_ENGINE_VALUE_H_
 #define GAVEL_ENGINE_VALUE_H_
 
@@ -70,13 +79,14 @@ class Value {
  public:
   Value() : kind_(ValueKind::kNull) { u_.i = 0; }
   ~Value() { Release(); }
-  Value(const Value& o) : kind_(o.kind_), u_(o.u_) { Retain(); }
-  Value(Value&& o) noexcept : kind_(o.kind_), u_(o.u_) { o.kind_ = ValueKind::kNull; }
+  Value(const Value& o) : kind_(o.kind_), borrowed_(o.borrowed_), u_(o.u_) { Retain(); }
+  Value(Value&& o) noexcept : kind_(o.kind_), borrowed_(o.borrowed_), u_(o.u_) { o.kind_ = ValueKind::kNull; }
   Value& operator=(const Value& o) {
     if (this != &o) {
       o.Retain();
       Release();
       kind_ = o.kind_;
+      borrowed_ = o.borrowed_;
       u_ = o.u_;
     }
     return *this;
@@ -85,11 +95,33 @@ class Value {
     if (this != &o) {
       Release();
       kind_ = o.kind_;
+      borrowed_ = o.borrowed_;
       u_ = o.u_;
       o.kind_ = ValueKind::kNull;
     }
     return *this;
   }
+
+  // A borrowed copy of `v` (see the top of the file): valid while the value
+  // it was copied from lives.
+  static Value Borrow(const Value& v) {
+    Value b;
+    b.kind_ = v.kind_;
+    b.borrowed_ = v.on_heap();
+    b.u_ = v.u_;
+    return b;
+  }
+  // Turns a borrowed value into one that holds its reference.
+  void Own() {
+    if (borrowed_) {
+      borrowed_ = false;
+      u_.p->refs.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  bool borrowed() const { return borrowed_; }
+  // Whether this value holds the only reference to its heap object, so that
+  // the VM may change the object in place (accumulators).
+  bool unique() const { return on_heap() && !borrowed_ && u_.p->refs.load(std::memory_order_acquire) == 1; }
 
   // Factories.
   static Value Null() { return Value(); }
@@ -152,13 +184,14 @@ class Value {
   static Value FromHeap(ValueKind k, HeapObject* p) { Value v(k); v.u_.p = p; return v; }
   bool on_heap() const { return kind_ >= ValueKind::kString && kind_ != ValueKind::kTimestamp && kind_ != ValueKind::kDuration; }
   void Retain() const {
-    if (on_heap()) u_.p->refs.fetch_add(1, std::memory_order_relaxed);
+    if (on_heap() && !borrowed_) u_.p->refs.fetch_add(1, std::memory_order_relaxed);
   }
   void Release() {
-    if (on_heap() && u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete u_.p;
+    if (on_heap() && !borrowed_ && u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete u_.p;
   }
 
   ValueKind kind_;
+  bool borrowed_ = false;  // on_heap() and holding no reference
   union Payload {
     Payload() : i(0) {}
     bool b;
@@ -171,12 +204,19 @@ class Value {
 };
 
 struct ListData final : HeapObject {
-  explicit ListData(std::vector<Value> e) : elems(std::move(e)) {}
+  explicit ListData(std::vector<Value> e) : elems(std::move(e)) {
+    for (Value& v : elems) v.Own();
+  }
   std::vector<Value> elems;
 };
 
 struct MapData final : HeapObject {
-  explicit MapData(std::vector<std::pair<Value, Value>> e) : entries(std::move(e)) {}
+  explicit MapData(std::vector<std::pair<Value, Value>> e) : entries(std::move(e)) {
+    for (auto& [k, v] : entries) {
+      k.Own();
+      v.Own();
+    }
+  }
   // Keys are null, bool, int, uint or string; numeric keys compare across
   // int and uint (and doubles with integral values), as CEL says.
   const Value* Find(const Value& key) const;
@@ -186,7 +226,9 @@ struct MapData final : HeapObject {
 
 struct MessageData final : HeapObject {
   MessageData(const MessageType* t, std::vector<Value> f, uint64_t p)
-      : type(t), fields(std::move(f)), present(p) {}
+      : type(t), fields(std::move(f)), present(p) {
+    for (Value& v : fields) v.Own();
+  }
   const MessageType* type;
   std::vector<Value> fields;  // by FieldDesc::index; defaults where unset
   uint64_t present;           // bit i: field i was set in the plan (for has())

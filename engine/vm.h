@@ -31,6 +31,14 @@ struct EvalContext {
   void NoteLength(uint64_t n) {
     if (n > max_len) max_len = n;
   }
+  // The value stack: RunChunk takes the region above stack_top that its
+  // chunk can need (nested let chunks go above it). Sized by ReserveStack,
+  // and kept across evaluations by the evaluator's workspace, so that a
+  // warm evaluation allocates nothing; a chunk that does not fit gets a
+  // stack of its own. Slots at or above stack_top hold null.
+  std::vector<Value> stack;
+  size_t stack_top = 0;
+  void ReserveStack(const Program& p);
 };
 
 // The locals of one rule (or package let) evaluation.
@@ -43,6 +51,9 @@ struct Frame {
   }
 };
 
+// Runs a chunk of a verified (or compiled) program. The result may be a
+// borrowed value (value.h): Own() it before it outlives the plan or the
+// program.
 Value RunChunk(EvalContext& ctx, int chunk, Frame& frame);
 
 // The error a chunk returns when the evaluation is over its cost budget.

@@ -1,0 +1,163 @@
+// See prepare.h. Every analysis here reads the canonical bytecode, so it
+// applies alike to compiled policies and to verified bundles; each only
+// ever skips work whose result it has proved (a guard that is false makes
+// `when` false; a shared condition computes the same value).
+#include "engine/prepare.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "engine/ast.h"
+#include "engine/schema.h"
+#include "engine/superinstructions.h"
+
+namespace gavel {
+namespace {
+
+bool IsField(const Program& p, const Instr& in, int index, const char* name) {
+  return in.op == Op::FIELD && in.a == index && in.b >= 0 && static_cast<size_t>(in.b) < p.constants.size() &&
+         p.constants[in.b].is_string() && p.constants[in.b].str() == name;
+}
+
+// Whether the rule's range chunk is `plan.steps`.
+bool RangeIsPlanSteps(const Program& p, const CompiledRule& rule) {
+  if (rule.range_chunk < 0 || rule.iter_slot < 0) return false;
+  const std::vector<Instr>& code = p.chunks[rule.range_chunk].code;
+  return code.size() == 3 && code[0].op == Op::LOAD_GLOBAL && code[0].a == kGlobalPlan &&
+         IsField(p, code[1], kPlanSteps, "steps") && code[2].op == Op::RETURN;
+}
+
+// The guard `when` starts with, if any (program.h, RuleGuard).
+bool FindGuard(const Program& p, const CompiledRule& rule, RuleGuard* guard) {
+  if (rule.when_chunk < 0) return false;
+  const std::vector<Instr>& code = p.chunks[rule.when_chunk].code;
+  const size_t n = code.size();
+  if (n < 5 || code[0].op != Op::LOAD_LOCAL || code[0].a != rule.iter_slot) return false;
+  size_t pc = 1;
+  if (IsField(p, code[1], kStepAction, "action")) {
+    guard->field = RuleGuard::kAction;
+    pc = 2;
+  } else if (IsField(p, code[1], kStepVerb, "verb")) {
+    guard->field = RuleGuard::kVerb;
+    pc = 2;
+  } else if (IsField(p, code[1], kStepResource, "resource") && IsField(p, code[2], kResourceKind, "kind")) {
+    guard->field = RuleGuard::kKind;
+    pc = 3;
+  } else {
+    return false;
+  }
+  if (pc + 2 >= n || code[pc].op != Op::CONST) return false;
+  const int k = code[pc].a;
+  if (k < 0 || static_cast<size_t>(k) >= p.constants.size()) return false;
+  const Value& c = p.constants[k];
+  guard->values.clear();
+  if (code[pc + 1].op == Op::EQ && c.is_string()) {
+    guard->values.push_back(c.str());
+  } else if (code[pc + 1].op == Op::IN && c.is_list()) {
+    for (const Value& e : c.list().elems) {
+      if (!e.is_string()) return false;
+      guard->values.push_back(e.str());
+    }
+  } else {
+    return false;
+  }
+  // The comparison is false: it must stay the chunk's result, through
+  // `&&`s (each AND keeps a false and jumps past its right side) to RETURN.
+  pc += 2;
+  while (pc < n && code[pc].op == Op::AND) {
+    const int64_t to = static_cast<int64_t>(pc) + 1 + code[pc].a;
+    if (code[pc].a < 0 || to >= static_cast<int64_t>(n)) return false;
+    pc = static_cast<size_t>(to);
+  }
+  if (pc >= n || code[pc].op != Op::RETURN) return false;
+  std::sort(guard->values.begin(), guard->values.end());
+  guard->values.erase(std::unique(guard->values.begin(), guard->values.end()), guard->values.end());
+  return true;
+}
+
+void BuildRuleIndex(Program& p) {
+  ExecIndex& x = p.index;
+  x.rule_guard.assign(p.rules.size(), -1);
+  x.over_steps.assign(p.rules.size(), 0);
+  std::map<std::pair<int, std::vector<std::string>>, int> ids;
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    x.over_steps[r] = RangeIsPlanSteps(p, p.rules[r]);
+    RuleGuard g;
+    if (!x.over_steps[r] || !FindGuard(p, p.rules[r], &g)) continue;
+    auto [it, inserted] = ids.emplace(std::make_pair(static_cast<int>(g.field), g.values), x.guards.size());
+    if (inserted) x.guards.push_back(g);
+    x.rule_guard[r] = it->second;
+  }
+  for (auto& m : x.by_value) m.clear();
+  for (size_t g = 0; g < x.guards.size(); ++g) {
+    for (const std::string& v : x.guards[g].values) x.by_value[x.guards[g].field][v].push_back(static_cast<int>(g));
+  }
+}
+
+// Whether `chunk` reads nothing of its frame but its own slots and the
+// rule's element; *reads_elem tells whether it reads the element.
+bool Memoizable(const Chunk& chunk, int elem_slot, bool* reads_elem) {
+  std::set<int64_t> written;
+  std::vector<int64_t> w;
+  for (const Instr& in : chunk.code) {
+    if (in.op == Op::LOAD_RULE_LET) return false;
+    SlotWrites(in, &w);
+    written.insert(w.begin(), w.end());
+  }
+  *reads_elem = false;
+  for (const Instr& in : chunk.code) {
+    if (in.op != Op::LOAD_LOCAL || written.count(in.a)) continue;
+    if (in.a != elem_slot || elem_slot < 0) return false;
+    *reads_elem = true;
+  }
+  return true;
+}
+
+void FindSharedConditions(Program& p) {
+  ExecIndex& x = p.index;
+  x.chunk_memo.assign(p.chunks.size(), -1);
+  x.memo_per_step.clear();
+  // Conditions by their code (constants are deduplicated by the compiler,
+  // so the same text compiles to the same code) and the element's slot.
+  struct Use {
+    int chunk;
+    bool per_step;
+  };
+  std::map<std::pair<std::string, int>, std::vector<Use>> groups;
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    const CompiledRule& rule = p.rules[r];
+    if (rule.range_chunk < 0) continue;  // a plan-level rule runs its conditions once anyway
+    for (int c : {rule.when_chunk, rule.unless_chunk}) {
+      if (c < 0) continue;
+      bool reads_elem = false;
+      // Only plan.steps elements have a position to key the result by.
+      if (!Memoizable(p.chunks[c], x.over_steps[r] ? rule.iter_slot : -1, &reads_elem)) continue;
+      std::string key;
+      for (const Instr& in : p.chunks[c].code) absl::StrAppend(&key, static_cast<int>(in.op), ",", in.a, ",", in.b, ";");
+      groups[{key, reads_elem ? rule.iter_slot : -1}].push_back(Use{c, reads_elem});
+    }
+  }
+  for (const auto& [key, uses] : groups) {
+    // Per step, sharing is the only gain; once per evaluation, a condition
+    // that ignores the element gains even alone.
+    if (uses[0].per_step && uses.size() < 2) continue;
+    const int slot = static_cast<int>(x.memo_per_step.size());
+    x.memo_per_step.push_back(uses[0].per_step);
+    for (const Use& u : uses) x.chunk_memo[u.chunk] = slot;
+  }
+}
+
+}  // namespace
+
+void PrepareProgram(Program& program) {
+  program.max_code_size = 0;
+  for (const Chunk& chunk : program.chunks) program.max_code_size = std::max(program.max_code_size, chunk.code.size());
+  BuildRuleIndex(program);
+  FindSharedConditions(program);
+  for (Chunk& chunk : program.chunks) chunk.exec = FuseSuperinstructions(program, chunk);
+}
+
+}  // namespace gavel
