@@ -8,6 +8,7 @@
 #define GAVEL_ENGINE_BUILTINS_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,11 +30,26 @@ struct Overload {
   Type result;
 };
 
+// A call site whose arguments after the first are constants, prepared once
+// per compiled policy (engine/prepare.h): the CIDR list parsed, the window
+// and time zone parsed. The VM passes it the arguments the built-in would
+// get, and its result is the built-in's.
+class PreparedCall {
+ public:
+  virtual ~PreparedCall() = default;
+  virtual Value Call(const Value* args, size_t argc) const = 0;
+};
+// Given the constants (the call's arguments after the first), a prepared
+// call, or null when there is nothing to gain or the constants are bad
+// (the built-in then reports the error at run time, as always).
+using PrepareFn = std::unique_ptr<PreparedCall> (*)(const Value* constants, size_t n);
+
 struct Builtin {
   std::string name;
   std::vector<Overload> overloads;
   BuiltinFn fn = nullptr;
   std::string doc;          // one line, for docs and `gavel doc`
+  PrepareFn prepare = nullptr;
 };
 
 class BuiltinTable {

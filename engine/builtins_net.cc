@@ -566,6 +566,45 @@ Value InCidr(const Value* args, size_t argc) {
   return Value::Bool(found);
 }
 
+// ip.in_cidr(constant blocks): the blocks parsed once.
+class PreparedInCidr final : public PreparedCall {
+ public:
+  static std::unique_ptr<PreparedCall> Make(const Value* constants, size_t n) {
+    if (n != 1) return nullptr;
+    auto prepared = std::make_unique<PreparedInCidr>();
+    const Value& blocks = constants[0];
+    auto add = [&](const Value& v) {
+      if (!v.is_string()) return false;
+      absl::StatusOr<Cidr> cidr = ParseCidr(v.str());
+      if (!cidr.ok()) return false;
+      prepared->blocks_.push_back(*cidr);
+      return true;
+    };
+    if (blocks.is_string()) {
+      if (!add(blocks)) return nullptr;
+    } else if (blocks.is_list()) {
+      for (const Value& v : blocks.list().elems) {
+        if (!add(v)) return nullptr;
+      }
+    } else {
+      return nullptr;
+    }
+    return prepared;
+  }
+  Value Call(const Value* args, size_t argc) const override {
+    std::optional<IpAddress> ip;
+    if (argc == 2 && args[0].is_string()) ip = ParseIp(args[0].str());
+    if (!ip) return InCidr(args, argc);  // its error
+    for (const Cidr& block : blocks_) {
+      if (CidrContains(block, *ip)) return Value::Bool(true);
+    }
+    return Value::Bool(false);
+  }
+
+ private:
+  std::vector<Cidr> blocks_;
+};
+
 // The IP address string `v` holds, or nullopt with an error value in *error.
 std::optional<IpAddress> IpArgument(const Value& v, Value* error) {
   std::optional<IpAddress> ip = ParseIp(v.str());
@@ -693,6 +732,7 @@ void AddNetworkBuiltins(std::vector<Builtin>* table) {
       &InCidr,
       "ip.in_cidr(cidr) / ip.in_cidr(cidrs): whether the IPv4 or IPv6 address ip is in the "
       "CIDR block (or in any block of the list), e.g. \"10.1.2.3\".in_cidr(\"10.0.0.0/8\")",
+      &PreparedInCidr::Make,
   });
   table->push_back(Builtin{
       "glob",

@@ -243,6 +243,27 @@ Value Within(const Value* args, size_t argc) {
   return Value::Bool(window->Contains(args[0].timestamp(), *tz));
 }
 
+// t.within(constant window, constant zone): both parsed once.
+class PreparedWithin final : public PreparedCall {
+ public:
+  PreparedWithin(Window w, absl::TimeZone tz) : window_(std::move(w)), tz_(tz) {}
+  static std::unique_ptr<PreparedCall> Make(const Value* constants, size_t n) {
+    if (n != 2 || !constants[0].is_string() || !constants[1].is_string()) return nullptr;
+    absl::StatusOr<Window> window = ParseWindow(constants[0].str());
+    absl::StatusOr<absl::TimeZone> tz = ParseTimeZone(constants[1].str());
+    if (!window.ok() || !tz.ok()) return nullptr;
+    return std::make_unique<PreparedWithin>(*std::move(window), *tz);
+  }
+  Value Call(const Value* args, size_t argc) const override {
+    if (argc != 3 || !args[0].is_timestamp()) return Within(args, argc);  // its error
+    return Value::Bool(window_.Contains(args[0].timestamp(), tz_));
+  }
+
+ private:
+  Window window_;
+  absl::TimeZone tz_;
+};
+
 }  // namespace
 
 absl::StatusOr<Window> ParseWindow(std::string_view text) {
@@ -292,6 +313,7 @@ void AddWindowBuiltins(std::vector<Builtin>* table) {
       &Within,
       "t.within(window, tz): whether t's local time in zone tz is inside the window, e.g. "
       "\"Mon-Fri 09:00-17:00\", \"22:00-06:00\", \"Sat,Sun 00:00-24:00\", \"2026-12-20..2027-01-05\"",
+      &PreparedWithin::Make,
   });
 }
 

@@ -47,7 +47,7 @@ namespace {
 // PrepareProgram derives (Chunk::exec, Program::max_code_size and
 // Program::index; prepare.h).
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Program) == 472 && sizeof(Chunk) == 88 && sizeof(Instr) == 12 &&
+static_assert(sizeof(Program) == 232 + sizeof(ExecIndex) && sizeof(Chunk) == 88 && sizeof(Instr) == 12 &&
                   sizeof(CompiledRule) == 376 && sizeof(CompiledRule::Part) == 40 && sizeof(CompiledPackage) == 80,
               "the compiled program changed: update engine/bundle.cc, docs/bundles.md and kBundleFormat");
 #endif

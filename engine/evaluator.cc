@@ -43,6 +43,8 @@ struct Workspace {
   std::vector<Value> memo;
   std::vector<char> memo_set;
   std::vector<uint32_t> memo_used;
+  // The previous evaluation's findings: the next reserves as many.
+  size_t last_violations = 0, last_warnings = 0;
   bool busy = false;
 };
 
@@ -317,6 +319,8 @@ Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostSt
   ctx.pkg_let_state.assign(program.package_lets.size(), 0);
 
   Decision decision;
+  decision.violations.reserve(ws.last_violations);
+  decision.warnings.reserve(ws.last_warnings);
   const size_t num_steps = plan.steps().size();
   IndexSteps(program.index, plan.steps(), ws);
   RuleRunner runner(ctx, ws, num_steps, decision, permits);
@@ -362,6 +366,8 @@ Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostSt
       (v.dryrun ? decision.warnings : decision.violations).push_back(std::move(v));
     }
   }
+  ws.last_violations = decision.violations.size();
+  ws.last_warnings = decision.warnings.size();
   decision.Finish();
   return decision;
 }

@@ -168,8 +168,9 @@ absl::Status ValidateSteps(const std::vector<Value>& steps) {
           absl::StrCat("steps[", i, "].id: duplicate step id ", Quote(id), " (first at steps[", it->second, "])"));
     }
   }
-  // Edges: a step to the steps it depends on or takes inputs from.
-  std::vector<std::vector<size_t>> edges(n);
+  // Edges: a step to the steps it depends on or takes inputs from, those
+  // of step i at targets[first[i]..first[i + 1]) (one allocation, not one per step).
+  std::vector<size_t> first(n + 1, 0), targets;
   for (size_t i = 0; i < n; ++i) {
     const MessageData& step = steps[i].message();
     for (int field : {kStepDependsOn, kStepInputs}) {
@@ -177,12 +178,15 @@ absl::Status ValidateSteps(const std::vector<Value>& steps) {
       for (size_t j = 0; j < refs.size(); ++j) {
         const std::string& ref = refs[j].str();
         auto it = ids.find(ref);
-        std::string where = absl::StrCat("steps[", i, "].", step.type->fields[field].name, "[", j, "]");
-        if (it == ids.end()) return PathError(where, absl::StrCat("unknown step ", Quote(ref)));
-        if (it->second == i) return PathError(where, absl::StrCat("step ", Quote(ref), " refers to itself"));
-        edges[i].push_back(it->second);
+        if (it == ids.end() || it->second == i) {
+          std::string where = absl::StrCat("steps[", i, "].", step.type->fields[field].name, "[", j, "]");
+          if (it == ids.end()) return PathError(where, absl::StrCat("unknown step ", Quote(ref)));
+          return PathError(where, absl::StrCat("step ", Quote(ref), " refers to itself"));
+        }
+        targets.push_back(it->second);
       }
     }
+    first[i + 1] = targets.size();
   }
   // Depth-first search without recursion: 0 white, 1 on the stack, 2 done.
   std::vector<unsigned char> color(n, 0);
@@ -193,12 +197,12 @@ absl::Status ValidateSteps(const std::vector<Value>& steps) {
     color[start] = 1;
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
-      if (next == edges[node].size()) {
+      if (next == first[node + 1] - first[node]) {
         color[node] = 2;
         stack.pop_back();
         continue;
       }
-      size_t to = edges[node][next++];
+      size_t to = targets[first[node] + next++];
       if (color[to] == 0) {
         color[to] = 1;
         stack.push_back({to, 0});

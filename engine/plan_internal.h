@@ -127,9 +127,11 @@ class Builder {
     return absl::OkStatus();
   }
 
-  absl::Status CheckString(std::string_view s, const std::string& where) const {
+  // `at` (a node or key) places the error; its position is only looked up on failure.
+  template <class At>
+  absl::Status CheckString(std::string_view s, const At& at) const {
     if (s.size() > limits_.max_string_bytes) {
-      return Fail(where, absl::StrCat("string of ", s.size(), " bytes is longer than the limit of ",
+      return Fail(a_.Where(at), absl::StrCat("string of ", s.size(), " bytes is longer than the limit of ",
                                       limits_.max_string_bytes, " bytes"));
     }
     return absl::OkStatus();
@@ -138,7 +140,10 @@ class Builder {
   // `n` is an object; `position` >= 0 for the steps of the plan.
   absl::Status BuildMessage(const MessageType& type, const Node& n, int depth, int64_t position, Value* out) {
     if (absl::Status st = Enter(depth, n); !st.ok()) return st;
-    std::vector<Value> fields = DefaultFields(type);
+    // Fields start null and only the absent ones get their (shared) default
+    // afterwards: copying a default and then overwriting it would cost two
+    // atomic reference-count updates per present field.
+    std::vector<Value> fields(type.fields.size());
     uint64_t present = 0, seen = 0;
     std::string index_where;
     absl::Status st = a_.Members(n, [&](const Key& key, const Node& value) -> absl::Status {
@@ -162,6 +167,10 @@ class Builder {
       return absl::OkStatus();
     });
     if (!st.ok()) return st;
+    const std::vector<Value>& defaults = DefaultFields(type);
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (!((present >> i) & 1)) fields[i] = defaults[i];
+    }
     if (position >= 0) {
       st = FinishStep(static_cast<size_t>(position), fields, present, index_where);
       if (!st.ok()) return st;
@@ -240,7 +249,7 @@ class Builder {
     if (kind == NodeKind::kObject || kind == NodeKind::kArray || !a_.Text(value, &text)) {
       return Fail(a_.Where(value), absl::StrCat("expected a string, got ", Describe(kind)));
     }
-    if (absl::Status st = CheckString(text, a_.Where(value)); !st.ok()) return st;
+    if (absl::Status st = CheckString(text, value); !st.ok()) return st;
     *out = Value::String(std::string(text));
     return absl::OkStatus();
   }
@@ -316,7 +325,7 @@ class Builder {
       case NodeKind::kDouble: *out = Value::Double(a_.DoubleValue(n)); return absl::OkStatus();
       case NodeKind::kString: {
         std::string_view s = a_.StringValue(n);
-        if (absl::Status st = CheckString(s, a_.Where(n)); !st.ok()) return st;
+        if (absl::Status st = CheckString(s, n); !st.ok()) return st;
         *out = Value::String(std::string(s));
         return absl::OkStatus();
       }
@@ -335,7 +344,7 @@ class Builder {
           if (!a_.KeyText(key, &k)) {
             return Fail(a_.Where(key), absl::StrCat("a key must be a string, got ", Describe(a_.KeyKind(key))));
           }
-          if (absl::Status kst = CheckString(k, a_.Where(key)); !kst.ok()) return kst;
+          if (absl::Status kst = CheckString(k, key); !kst.ok()) return kst;
           if (!keys.insert(k).second) return Fail(a_.Where(key), absl::StrCat("duplicate key ", Quote(k)));
           path_.PushKey(k);
           Value v;

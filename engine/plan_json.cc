@@ -1,9 +1,12 @@
 // JSON plans, parsed with simdjson's DOM API (which validates UTF-8 and
-// bounds nesting without recursion), then built by the shared builder; a
-// second pass over the text finds where each step starts.
+// bounds nesting without recursion) by a parser each thread keeps, then
+// built by the shared builder; simdjson's structural index (or, failing
+// that, a second pass over the text) finds where each step starts.
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
+#include <memory>
 #include <cstddef>
 #include <cstring>
 #include <limits>
@@ -232,19 +235,118 @@ std::vector<PlanPosition> ScanStepPositions(std::string_view text) {
   return out;
 }
 
+// The same positions from the offsets of the tokens simdjson's first stage
+// has just found (brackets, commas, colons, the starts of strings and
+// scalars): the walk above over tokens instead of bytes, counting lines only
+// in the gaps before steps. Empty when the index is not there or does not
+// read as expected (the caller then scans the text).
+std::vector<PlanPosition> StructuralStepPositions(std::string_view text, const simdjson::dom::parser& parser,
+                                                  size_t steps) {
+  std::vector<PlanPosition> out;
+  out.reserve(steps);
+  if (parser.implementation == nullptr || parser.implementation->structural_indexes == nullptr) return out;
+  const uint32_t* idx = parser.implementation->structural_indexes.get();
+  const size_t n = parser.implementation->n_structural_indexes;
+  const char* const base = text.data();
+  size_t counted = 0, line_start = 0;  // newlines are counted up to `counted`
+  int line = 1;
+  int depth = 0;
+  bool expect_key = false, steps_key = false, in_steps = false, want_elem = false;  // as in ScanStepPositions
+  // Bracket tokens change the depth; below the steps' own level nothing else matters.
+  static constexpr auto kDelta = [] {
+    std::array<signed char, 256> d{};
+    d['{'] = d['['] = 1;
+    d['}'] = d[']'] = -1;
+    return d;
+  }();
+  for (size_t k = 0; k < n; ++k) {
+    const size_t pos = idx[k];
+    if (pos >= text.size()) return {};
+    const char c = base[pos];
+    if (depth > 2) {
+      depth += kDelta[static_cast<unsigned char>(c)];
+      continue;
+    }
+    if (want_elem && c != ']') {
+      if (c != '{') return {};
+      for (const char* p = base + counted;;) {
+        const void* q = std::memchr(p, '\n', static_cast<size_t>(base + pos - p));
+        if (q == nullptr) break;
+        ++line;
+        p = static_cast<const char*>(q) + 1;
+        line_start = static_cast<size_t>(p - base);
+      }
+      counted = pos;
+      out.push_back(PlanPosition{line, static_cast<int>(pos - line_start) + 1});
+      want_elem = false;
+    }
+    switch (c) {
+      case '"':
+        if (depth == 1 && expect_key) {
+          // The key's raw text ends at the last quote before the next token (its `:`).
+          const size_t end = k + 1 < n ? std::min<size_t>(idx[k + 1], text.size()) : text.size();
+          const size_t close = text.rfind('"', end - 1);
+          if (close == std::string_view::npos || close <= pos) return {};
+          steps_key = KeyIs(text.substr(pos + 1, close - pos - 1), "steps");
+          expect_key = false;
+        }
+        break;
+      case '{':
+      case '[':
+        ++depth;
+        if (depth == 1) expect_key = c == '{';
+        if (depth == 2 && c == '[' && steps_key) in_steps = want_elem = true;
+        break;
+      case '}':
+      case ']':
+        if (in_steps && depth == 2) return out;
+        --depth;
+        break;
+      case ',':
+        if (depth == 1) expect_key = true;
+        if (in_steps && depth == 2) want_elem = true;
+        break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+// Documents up to this size reuse their thread's parser (its buffers take
+// about 15 bytes per byte of capacity); bigger ones get a parser of their own.
+constexpr size_t kReusedParserBytes = size_t{128} << 10;
+
 }  // namespace
 
 absl::StatusOr<Plan> DecodePlanJson(std::string_view json, const PlanLimits& limits) {
   if (absl::Status st = CheckPlanSize(json, limits); !st.ok()) return st;
   try {
-    simdjson::dom::parser parser;
     const size_t depth = static_cast<size_t>(std::max(limits.max_depth, 1));
-    if (auto err = parser.allocate(json.size() + 64, depth); err) {
-      return absl::InvalidArgumentError(absl::StrCat("json: ", simdjson::error_message(err)));
+    const size_t capacity = json.size() + 64;
+    // Allocating a parser's buffers costs more than parsing a small plan.
+    std::unique_ptr<simdjson::dom::parser> own;
+    simdjson::dom::parser* parser;
+    if (json.size() <= kReusedParserBytes) {
+      thread_local simdjson::dom::parser reused;
+      parser = &reused;
+      if (parser->capacity() < capacity || parser->max_depth() != depth) {
+        // Grows by doubling, so that a thread decoding ever larger plans reallocates rarely.
+        size_t grown = 4096;
+        while (grown < capacity) grown *= 2;
+        if (auto err = parser->allocate(std::max(grown, parser->capacity()), depth); err) {
+          return absl::InvalidArgumentError(absl::StrCat("json: ", simdjson::error_message(err)));
+        }
+      }
+    } else {
+      own = std::make_unique<simdjson::dom::parser>();
+      parser = own.get();
+      if (auto err = parser->allocate(capacity, depth); err) {
+        return absl::InvalidArgumentError(absl::StrCat("json: ", simdjson::error_message(err)));
+      }
     }
-    simdjson::padded_string padded(json.data(), json.size());
     element root;
-    if (auto err = parser.parse(padded).get(root); err) {
+    // realloc_if_needed: simdjson copies the text into its padded buffer (reused too).
+    if (auto err = parser->parse(json.data(), json.size(), true).get(root); err) {
       // simdjson gives no position: the scanner finds it (and says why).
       if (auto at = FindJsonSyntaxError(json, limits.max_depth)) {
         return absl::InvalidArgumentError(
@@ -259,7 +361,8 @@ absl::StatusOr<Plan> DecodePlanJson(std::string_view json, const PlanLimits& lim
     plan_internal::Builder<JsonAdapter> builder(adapter, limits);
     absl::StatusOr<Plan> plan = builder.Build(root);
     if (plan.ok()) {
-      plan->step_positions = ScanStepPositions(json);
+      plan->step_positions = StructuralStepPositions(json, *parser, plan->steps().size());
+      if (plan->step_positions.size() != plan->steps().size()) plan->step_positions = ScanStepPositions(json);
       if (plan->step_positions.size() != plan->steps().size()) plan->step_positions.clear();  // never wrong, at worst absent
     }
     return plan;

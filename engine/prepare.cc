@@ -157,6 +157,7 @@ void PrepareProgram(Program& program) {
   for (const Chunk& chunk : program.chunks) program.max_code_size = std::max(program.max_code_size, chunk.code.size());
   BuildRuleIndex(program);
   FindSharedConditions(program);
+  program.index.prepared.clear();
   for (Chunk& chunk : program.chunks) chunk.exec = FuseSuperinstructions(program, chunk);
 }
 

@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "engine/ast.h"
+#include "engine/builtins.h"
 #include "engine/policy.h"
 #include "engine/source.h"
 #include "engine/value.h"
@@ -96,6 +97,15 @@ struct RuleGuard {
 };
 
 // What PrepareProgram derives for the evaluator; never in a bundle.
+// A call site prepared for its constant arguments (builtins.h,
+// PreparedCall): the VM uses `call` when the arguments are `constants`
+// (the very objects: a jump could bring others), else the built-in.
+struct PreparedSite {
+  int builtin = -1;
+  std::vector<Value> constants;  // the arguments after the first
+  std::unique_ptr<PreparedCall> call;
+};
+
 struct ExecIndex {
   // Per rule: it ranges over plan.steps (its range chunk is `plan.steps`,
   // checked on the bytecode: a bundle's over_steps flag is not trusted).
@@ -110,6 +120,7 @@ struct ExecIndex {
   // evaluation, and rules with the same condition share it.
   std::vector<int> chunk_memo;
   std::vector<char> memo_per_step;  // per memo slot
+  std::vector<PreparedSite> prepared;  // by the operand of CALL_PREPARED
 };
 
 struct CompiledPackage {

@@ -3,7 +3,31 @@
 
 namespace gavel {
 
-std::vector<Instr> FuseSuperinstructions(const Program& program, const Chunk& chunk) {
+namespace {
+
+// A prepared call for the CALL at `i` if its arguments after the first are
+// pushed by the CONSTs just before it; -1 otherwise.
+int PrepareCall(Program& program, const std::vector<Instr>& code, size_t i) {
+  const Instr& call = code[i];
+  const BuiltinTable& table = BuiltinTable::Get();
+  if (call.a < 0 || static_cast<size_t>(call.a) >= table.all().size() || call.b < 2) return -1;
+  const PrepareFn prepare = table.at(call.a).prepare;
+  const size_t n = static_cast<size_t>(call.b) - 1;
+  if (prepare == nullptr || i < n) return -1;
+  std::vector<Value> constants;
+  for (size_t k = i - n; k < i; ++k) {
+    if (code[k].op != Op::CONST) return -1;
+    constants.push_back(program.constants[code[k].a]);
+  }
+  std::unique_ptr<PreparedCall> prepared = prepare(constants.data(), n);
+  if (!prepared) return -1;
+  program.index.prepared.push_back(PreparedSite{call.a, std::move(constants), std::move(prepared)});
+  return static_cast<int>(program.index.prepared.size()) - 1;
+}
+
+}  // namespace
+
+std::vector<Instr> FuseSuperinstructions(Program& program, const Chunk& chunk) {
   const std::vector<Instr>& code = chunk.code;
   std::vector<Instr> exec = code;
   const size_t n = code.size();
@@ -23,6 +47,9 @@ std::vector<Instr> FuseSuperinstructions(const Program& program, const Chunk& ch
         if (op(i + 1) == Op::EQ) exec[i].op = AsOp(FusedOp::EQ_CONST);
         if (op(i + 1) == Op::NE) exec[i].op = AsOp(FusedOp::NE_CONST);
         if (op(i + 1) == Op::IN && program.constants[code[i].a].is_list()) exec[i].op = AsOp(FusedOp::IN_CONST);
+        break;
+      case Op::CALL:
+        if (int site = PrepareCall(program, code, i); site >= 0) exec[i] = Instr{AsOp(FusedOp::CALL_PREPARED), site, code[i].b};
         break;
       default: break;
     }

@@ -23,7 +23,8 @@ namespace gavel {
   X(GLOBAL_FIELD, "LOAD_GLOBAL FIELD")                        \
   X(EQ_CONST, "CONST EQ")                                     \
   X(NE_CONST, "CONST NE")                                     \
-  X(IN_CONST, "CONST IN")
+  X(IN_CONST, "CONST IN")                                     \
+  X(CALL_PREPARED, "CALL with constant arguments after the first")
 
 enum class FusedOp : int {
   kFirst = kNumOps - 1,
@@ -37,8 +38,10 @@ static_assert(kNumExecOps <= 256, "opcodes are one byte");
 
 inline constexpr Op AsOp(FusedOp f) { return static_cast<Op>(static_cast<int>(f)); }
 
-// `chunk.code` with the runs above fused.
-std::vector<Instr> FuseSuperinstructions(const Program& program, const Chunk& chunk);
+// `chunk.code` with the runs above fused. CALL_PREPARED is the one fused op
+// whose operand changes: a is an index into program.index.prepared (added
+// here), b stays the argument count.
+std::vector<Instr> FuseSuperinstructions(Program& program, const Chunk& chunk);
 
 }  // namespace gavel
 

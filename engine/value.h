@@ -119,6 +119,8 @@ class Value {
     }
   }
   bool borrowed() const { return borrowed_; }
+  // Whether both are the same heap object (not just equal values).
+  bool SameObject(const Value& o) const { return on_heap() && kind_ == o.kind_ && u_.p == o.u_.p; }
   // Whether this value holds the only reference to its heap object, so that
   // the VM may change the object in place (accumulators).
   bool unique() const { return on_heap() && !borrowed_ && u_.p->refs.load(std::memory_order_acquire) == 1; }

@@ -160,6 +160,20 @@ inline bool FastEq(const Value& a, const Value& b, bool* out) {
   return false;
 }
 
+// A call to built-in `id` (or to its prepared form) with the argc values at
+// `args`: the first error among them, else the result, charged by size.
+Value CallBuiltin(EvalContext& ctx, int id, const PreparedCall* prepared, const Value* args, size_t argc) {
+  for (size_t i = 0; i < argc; ++i) {
+    if (args[i].is_error()) return args[i];
+  }
+  Value result = prepared ? prepared->Call(args, argc) : BuiltinTable::Get().at(id).fn(args, argc);
+  if (CollectionSizedBuiltins()[id]) {
+    for (size_t i = 0; i < argc; ++i) ChargeCollection(ctx, args[i]);
+    ChargeCollection(ctx, result);
+  }
+  return result;
+}
+
 }  // namespace
 
 #pragma GCC diagnostic push
@@ -176,8 +190,6 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
   Value* sp = region.base();
   region.Track(&sp);
   Value* L = frame.slots.data();
-  const BuiltinTable& builtins = BuiltinTable::Get();
-  const std::vector<char>& sized = CollectionSizedBuiltins();
   // Instructions run, added to ctx.cost at each back edge (where the budget
   // is checked: only loops can make a chunk long) and at the end.
   uint64_t spent = 0;
@@ -304,22 +316,7 @@ L_IN: BINARY(OpIn); NEXT();
 L_CALL: {
   const size_t argc = static_cast<size_t>(in->b);
   Value* args = sp - argc;
-  Value result;
-  bool failed = false;
-  for (size_t i = 0; i < argc; ++i) {
-    if (args[i].is_error()) {
-      result = args[i];
-      failed = true;
-      break;
-    }
-  }
-  if (!failed) {
-    result = builtins.at(in->a).fn(args, argc);
-    if (sized[in->a]) {
-      for (size_t i = 0; i < argc; ++i) ChargeCollection(ctx, args[i]);
-      ChargeCollection(ctx, result);
-    }
-  }
+  Value result = CallBuiltin(ctx, in->a, nullptr, args, argc);
   while (sp > args) *--sp = Value();
   *sp++ = std::move(result);
   NEXT();
@@ -586,6 +583,17 @@ L_IN_CONST: {
     NEXT();
   }
   *sp++ = Value::Borrow(prog.constants[in->a]);
+  NEXT();
+}
+L_CALL_PREPARED: {
+  const PreparedSite& site = prog.index.prepared[in->a];
+  const size_t argc = static_cast<size_t>(in->b);
+  Value* args = sp - argc;
+  bool same = true;
+  for (size_t k = 1; k < argc && same; ++k) same = args[k].SameObject(site.constants[k - 1]);
+  Value result = CallBuiltin(ctx, site.builtin, same ? site.call.get() : nullptr, args, argc);
+  while (sp > args) *--sp = Value();
+  *sp++ = std::move(result);
   NEXT();
 }
 #undef SKIP
