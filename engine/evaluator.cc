@@ -123,7 +123,7 @@ class RuleRunner {
   // permits in `permitted` instead of reporting anything.
   void Run(size_t r, std::vector<char>* permitted) {
     const CompiledRule& rule = ctx_.program->rules[r];
-    frame_.Reset(rule.num_slots);
+    frame_.ReuseFor(rule.num_slots);
     if (rule.range_chunk < 0) {
       Element(rule, StepRef{}, -1, permitted);
       CheckBudget(rule, StepRef{});

@@ -30,6 +30,8 @@ const char* KindName(ValueKind kind) {
   return "?";
 }
 
+void Value::Delete(HeapObject* p) { delete p; }
+
 Value Value::String(std::string s) { return FromHeap(ValueKind::kString, new StringData(std::move(s))); }
 Value Value::Bytes(std::string s) { return FromHeap(ValueKind::kBytes, new StringData(std::move(s))); }
 Value Value::TypeValue(std::string name) { return FromHeap(ValueKind::kType, new StringData(std::move(name))); }

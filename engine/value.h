@@ -79,14 +79,17 @@ class Value {
  public:
   Value() : kind_(ValueKind::kNull) { u_.i = 0; }
   ~Value() { Release(); }
-  Value(const Value& o) : kind_(o.kind_), borrowed_(o.borrowed_), u_(o.u_) { Retain(); }
-  Value(Value&& o) noexcept : kind_(o.kind_), borrowed_(o.borrowed_), u_(o.u_) { o.kind_ = ValueKind::kNull; }
+  Value(const Value& o) : kind_(o.kind_), owned_(o.owned_), u_(o.u_) { Retain(); }
+  Value(Value&& o) noexcept : kind_(o.kind_), owned_(o.owned_), u_(o.u_) {
+    o.kind_ = ValueKind::kNull;
+    o.owned_ = false;
+  }
   Value& operator=(const Value& o) {
     if (this != &o) {
       o.Retain();
       Release();
       kind_ = o.kind_;
-      borrowed_ = o.borrowed_;
+      owned_ = o.owned_;
       u_ = o.u_;
     }
     return *this;
@@ -95,9 +98,10 @@ class Value {
     if (this != &o) {
       Release();
       kind_ = o.kind_;
-      borrowed_ = o.borrowed_;
+      owned_ = o.owned_;
       u_ = o.u_;
       o.kind_ = ValueKind::kNull;
+      o.owned_ = false;
     }
     return *this;
   }
@@ -107,23 +111,22 @@ class Value {
   static Value Borrow(const Value& v) {
     Value b;
     b.kind_ = v.kind_;
-    b.borrowed_ = v.on_heap();
     b.u_ = v.u_;
     return b;
   }
   // Turns a borrowed value into one that holds its reference.
   void Own() {
-    if (borrowed_) {
-      borrowed_ = false;
+    if (on_heap() && !owned_) {
+      owned_ = true;
       u_.p->refs.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  bool borrowed() const { return borrowed_; }
+  bool borrowed() const { return on_heap() && !owned_; }
   // Whether both are the same heap object (not just equal values).
   bool SameObject(const Value& o) const { return on_heap() && kind_ == o.kind_ && u_.p == o.u_.p; }
   // Whether this value holds the only reference to its heap object, so that
   // the VM may change the object in place (accumulators).
-  bool unique() const { return on_heap() && !borrowed_ && u_.p->refs.load(std::memory_order_acquire) == 1; }
+  bool unique() const { return owned_ && u_.p->refs.load(std::memory_order_acquire) == 1; }
 
   // Factories.
   static Value Null() { return Value(); }
@@ -183,17 +186,25 @@ class Value {
 
  private:
   explicit Value(ValueKind k) : kind_(k) { u_.i = 0; }
-  static Value FromHeap(ValueKind k, HeapObject* p) { Value v(k); v.u_.p = p; return v; }
+  static Value FromHeap(ValueKind k, HeapObject* p) {
+    Value v(k);
+    v.u_.p = p;
+    v.owned_ = true;
+    return v;
+  }
   bool on_heap() const { return kind_ >= ValueKind::kString && kind_ != ValueKind::kTimestamp && kind_ != ValueKind::kDuration; }
   void Retain() const {
-    if (on_heap() && !borrowed_) u_.p->refs.fetch_add(1, std::memory_order_relaxed);
+    if (owned_) u_.p->refs.fetch_add(1, std::memory_order_relaxed);
   }
   void Release() {
-    if (on_heap() && !borrowed_ && u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete u_.p;
+    if (owned_ && u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) Delete(u_.p);
   }
 
   ValueKind kind_;
-  bool borrowed_ = false;  // on_heap() and holding no reference
+  // Holds a reference to u_.p (an on_heap() value that is not borrowed):
+  // the one flag copies and releases test.
+  bool owned_ = false;
+  static void Delete(HeapObject* p);  // out of line: keeps copies small
   union Payload {
     Payload() : i(0) {}
     bool b;

@@ -49,6 +49,14 @@ struct Frame {
     slots.assign(n, Value());
     let_ready.assign(n, 0);
   }
+  // Reset for the next rule of an evaluation, without clearing the slots:
+  // compiled code writes a slot before it reads it, and what a crafted
+  // bundle could read instead is a value of the same evaluation (still
+  // alive: the workspace clears the slots when the evaluation ends).
+  void ReuseFor(int n) {
+    if (slots.size() < static_cast<size_t>(n)) slots.resize(n);
+    let_ready.assign(n, 0);
+  }
 };
 
 // Runs a chunk of a verified (or compiled) program. The result may be a
