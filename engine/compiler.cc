@@ -201,9 +201,10 @@ class Compiler {
     switch (v.kind()) {
       case ValueKind::kString: *key = absl::StrCat("s", v.str().size(), ":", v.str()); return true;
       case ValueKind::kInt: *key = absl::StrCat("i", v.int_value()); return true;
-      case ValueKind::kBool: *key = v.bool_value() ? "t" : "f"; return true;
+      // assign(1, c), not `= "c"`: GCC 12 warns falsely (-Wrestrict) on the latter.
+      case ValueKind::kBool: key->assign(1, v.bool_value() ? 't' : 'f'); return true;
       case ValueKind::kList:
-        *key = "l";
+        key->assign(1, 'l');
         for (const Value& e : v.list().elems) {
           if (!e.is_string()) return false;
           absl::StrAppend(key, e.str().size(), ":", e.str());

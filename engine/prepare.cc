@@ -5,11 +5,10 @@
 #include "engine/prepare.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
-#include <set>
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "engine/ast.h"
 #include "engine/schema.h"
 #include "engine/superinstructions.h"
@@ -100,20 +99,37 @@ void BuildRuleIndex(Program& p) {
 // Whether `chunk` reads nothing of its frame but its own slots and the
 // rule's element; *reads_elem tells whether it reads the element.
 bool Memoizable(const Chunk& chunk, int elem_slot, bool* reads_elem) {
-  std::set<int64_t> written;
+  // Slots a verified chunk writes are below its num_slots (bounds kept anyway).
+  std::vector<char> written(static_cast<size_t>(chunk.num_slots) + 5, 0);
   std::vector<int64_t> w;
   for (const Instr& in : chunk.code) {
     if (in.op == Op::LOAD_RULE_LET) return false;
     SlotWrites(in, &w);
-    written.insert(w.begin(), w.end());
+    for (int64_t slot : w) {
+      if (slot >= 0 && static_cast<size_t>(slot) < written.size()) written[slot] = 1;
+    }
   }
   *reads_elem = false;
   for (const Instr& in : chunk.code) {
-    if (in.op != Op::LOAD_LOCAL || written.count(in.a)) continue;
+    if (in.op != Op::LOAD_LOCAL) continue;
+    if (in.a >= 0 && static_cast<size_t>(in.a) < written.size() && written[in.a]) continue;
     if (in.a != elem_slot || elem_slot < 0) return false;
     *reads_elem = true;
   }
   return true;
+}
+
+// A chunk's code as bytes (Instr has padding, so not its memory).
+std::string CodeKey(const std::vector<Instr>& code) {
+  std::string key(code.size() * 9, '\0');
+  char* out = key.data();
+  for (const Instr& in : code) {
+    *out++ = static_cast<char>(in.op);
+    std::memcpy(out, &in.a, 4);
+    std::memcpy(out + 4, &in.b, 4);
+    out += 8;
+  }
+  return key;
 }
 
 void FindSharedConditions(Program& p) {
@@ -135,9 +151,7 @@ void FindSharedConditions(Program& p) {
       bool reads_elem = false;
       // Only plan.steps elements have a position to key the result by.
       if (!Memoizable(p.chunks[c], x.over_steps[r] ? rule.iter_slot : -1, &reads_elem)) continue;
-      std::string key;
-      for (const Instr& in : p.chunks[c].code) absl::StrAppend(&key, static_cast<int>(in.op), ",", in.a, ",", in.b, ";");
-      groups[{key, reads_elem ? rule.iter_slot : -1}].push_back(Use{c, reads_elem});
+      groups[{CodeKey(p.chunks[c].code), reads_elem ? rule.iter_slot : -1}].push_back(Use{c, reads_elem});
     }
   }
   for (const auto& [key, uses] : groups) {
