@@ -9,6 +9,7 @@
 #include "engine/eval_scope.h"
 #include "engine/operators.h"
 #include "engine/policy.h"
+#include "engine/prepare.h"
 #include "engine/program.h"
 #include "engine/schema.h"
 #include "engine/vm.h"
@@ -189,7 +190,15 @@ class RuleRunner {
  private:
   // A condition's value: shared with the rules that have the same one
   // (ExecIndex::chunk_memo) for this step (`pos`) or this evaluation.
-  Value ConditionValue(int chunk, int64_t pos) {
+  Value ConditionValue(const CompiledRule& rule, int chunk, int64_t pos) {
+    if (const int p = index_.chunk_predicate[chunk]; p >= 0 && pos >= 0) {
+      const StepPredicate& pred = index_.predicates[p];
+      const int v = TestStepPredicate(*ctx_.program, pred, frame_.slots[rule.iter_slot]);
+      if (v >= 0) {
+        ctx_.cost += pred.cost;  // what the chunk costs at most
+        return Value::Bool(v == 1);
+      }
+    }
     const int slot = index_.chunk_memo[chunk];
     if (slot < 0 || (index_.memo_per_step[slot] && pos < 0)) return RunChunk(ctx_, chunk, frame_);
     const size_t i =
@@ -205,7 +214,7 @@ class RuleRunner {
   // Evaluates a condition chunk: true, false, or an error reported here.
   bool Condition(const CompiledRule& rule, int chunk, const StepRef& step, int64_t pos, const char* clause,
                  bool* value) {
-    Value v = ConditionValue(chunk, pos);
+    Value v = ConditionValue(rule, chunk, pos);
     if (v.is_bool()) {
       *value = v.bool_value();
       return true;

@@ -164,13 +164,107 @@ void FindSharedConditions(Program& p) {
   }
 }
 
+// One comparison of a step predicate at code[pc]; the pc after it, or 0.
+size_t ParseAtom(const std::vector<Instr>& code, size_t pc, int iter_slot, StepPredicate::Atom* atom) {
+  const size_t n = code.size();
+  if (pc >= n || code[pc].op != Op::LOAD_LOCAL || code[pc].a != iter_slot) return 0;
+  ++pc;
+  atom->depth = 0;
+  while (pc < n && code[pc].op == Op::FIELD && atom->depth < 2) atom->field[atom->depth++] = code[pc++].a;
+  if (atom->depth == 0 || pc >= n) return 0;
+  if (code[pc].op == Op::CONST && pc + 1 < n &&
+      (code[pc + 1].op == Op::EQ || code[pc + 1].op == Op::NE || code[pc + 1].op == Op::IN)) {
+    atom->k = code[pc].a;
+    atom->op = code[pc + 1].op;
+    return pc + 2;
+  }
+  atom->op = Op::RETURN;  // a bool field as it is
+  return pc;
+}
+
+// `a`, `a && b && ...` or `a || b || ...` (left-associated, as parsed) over
+// comparisons of the step's fields: [a] (AND j [b] AND_END)* RETURN, each
+// AND jumping past its own AND_END.
+bool FindPredicate(const Program& p, const Chunk& chunk, int iter_slot, StepPredicate* pred) {
+  const std::vector<Instr>& code = chunk.code;
+  StepPredicate::Atom atom;
+  size_t pc = ParseAtom(code, 0, iter_slot, &atom);
+  if (pc == 0) return false;
+  pred->atoms = {atom};
+  pred->any = pc < code.size() && code[pc].op == Op::OR;
+  const Op join = pred->any ? Op::OR : Op::AND, end = pred->any ? Op::OR_END : Op::AND_END;
+  while (pc < code.size() && code[pc].op == join) {
+    const size_t next = ParseAtom(code, pc + 1, iter_slot, &atom);
+    if (next == 0 || next >= code.size() || code[next].op != end) return false;
+    if (static_cast<int64_t>(code[pc].a) != static_cast<int64_t>(next - pc)) return false;
+    pred->atoms.push_back(atom);
+    pc = next + 1;
+  }
+  if (pc + 1 != code.size() || code[pc].op != Op::RETURN) return false;
+  for (const StepPredicate::Atom& a : pred->atoms) {
+    if (a.op == Op::RETURN) continue;
+    if (a.k < 0 || static_cast<size_t>(a.k) >= p.constants.size()) return false;
+    const Value& c = p.constants[a.k];
+    if (a.op == Op::IN ? !c.is_list() : !c.is_string()) return false;
+  }
+  pred->cost = static_cast<uint32_t>(code.size());
+  return true;
+}
+
+void FindStepPredicates(Program& p) {
+  ExecIndex& x = p.index;
+  x.chunk_predicate.assign(p.chunks.size(), -1);
+  x.predicates.clear();
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    if (!x.over_steps[r]) continue;
+    const CompiledRule& rule = p.rules[r];
+    for (int c : {rule.when_chunk, rule.unless_chunk}) {
+      StepPredicate pred;
+      if (c < 0 || !FindPredicate(p, p.chunks[c], rule.iter_slot, &pred)) continue;
+      x.chunk_predicate[c] = static_cast<int>(x.predicates.size());
+      x.predicates.push_back(std::move(pred));
+    }
+  }
+}
+
 }  // namespace
+
+int TestStepPredicate(const Program& program, const StepPredicate& pred, const Value& step) {
+  for (const StepPredicate::Atom& atom : pred.atoms) {
+    const Value* v = &step;
+    for (int d = 0; d < atom.depth; ++d) {
+      if (!v->is_message() || static_cast<size_t>(atom.field[d]) >= v->message().fields.size()) return -1;
+      v = &v->message().fields[atom.field[d]];
+    }
+    bool result = false;
+    if (atom.op == Op::RETURN) {
+      if (!v->is_bool()) return -1;
+      result = v->bool_value();
+    } else {
+      if (!v->is_string()) return -1;
+      const Value& c = program.constants[atom.k];
+      if (atom.op == Op::IN) {
+        for (const Value& e : c.list().elems) {
+          if (e.is_string() && e.str() == v->str()) {
+            result = true;
+            break;
+          }
+        }
+      } else {
+        result = (c.str() == v->str()) == (atom.op == Op::EQ);
+      }
+    }
+    if (result == pred.any) return result;  // decided: true for ||, false for &&
+  }
+  return !pred.any;
+}
 
 void PrepareProgram(Program& program) {
   program.max_code_size = 0;
   for (const Chunk& chunk : program.chunks) program.max_code_size = std::max(program.max_code_size, chunk.code.size());
   BuildRuleIndex(program);
   FindSharedConditions(program);
+  FindStepPredicates(program);
   program.index.prepared.clear();
   for (Chunk& chunk : program.chunks) chunk.exec = FuseSuperinstructions(program, chunk);
 }

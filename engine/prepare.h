@@ -1,7 +1,8 @@
 // Derives, from a program's canonical bytecode, what makes it fast to run:
 // the superinstructions the VM executes (Chunk::exec), the rule index that
 // sends each step only to the rules that can fire on it, the conditions
-// whose results are shared between rules, and the stack size. Run once per
+// whose results are shared between rules, the conditions simple enough to
+// test without the VM, and the stack size. Run once per
 // compiled policy (CompiledPolicy's constructor), after verification for a
 // bundle; nothing it derives is written to a bundle.
 #ifndef GAVEL_ENGINE_PREPARE_H_
@@ -12,6 +13,11 @@
 namespace gavel {
 
 void PrepareProgram(Program& program);
+
+// A step predicate's value on `step`: 1 true, 0 false, -1 when a field is
+// not of the kind the comparison needs (then run the chunk: it knows the
+// error or the dynamic comparison to make).
+int TestStepPredicate(const Program& program, const StepPredicate& pred, const Value& step);
 
 }  // namespace gavel
 

@@ -106,6 +106,21 @@ struct PreparedSite {
   std::unique_ptr<PreparedCall> call;
 };
 
+// A condition on the step alone made of field comparisons with constants,
+// joined by one kind of operator: `step.verb != "get" && step.network.egress`.
+// The evaluator tests it directly, without running the chunk (prepare.h).
+struct StepPredicate {
+  struct Atom {
+    int depth = 0;      // fields to follow from the step: 1 or 2
+    int32_t field[2] = {0, 0};
+    Op op = Op::RETURN; // EQ, NE, IN with constant k; RETURN: the field is a bool
+    int32_t k = -1;
+  };
+  std::vector<Atom> atoms;
+  bool any = false;     // joined by || (else &&)
+  uint32_t cost = 0;    // the chunk's length: what running it costs at most
+};
+
 struct ExecIndex {
   // Per rule: it ranges over plan.steps (its range chunk is `plan.steps`,
   // checked on the bytecode: a bundle's over_steps flag is not trusted).
@@ -121,6 +136,8 @@ struct ExecIndex {
   std::vector<int> chunk_memo;
   std::vector<char> memo_per_step;  // per memo slot
   std::vector<PreparedSite> prepared;  // by the operand of CALL_PREPARED
+  std::vector<int> chunk_predicate;    // per chunk: index into predicates, or -1
+  std::vector<StepPredicate> predicates;
 };
 
 struct CompiledPackage {

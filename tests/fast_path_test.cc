@@ -185,6 +185,60 @@ rule hours {
   CHECK(d.errors[0].message == "invalid IP address `10.1.2`");
 }
 
+TEST_CASE("step predicates: simple conditions tested without the VM, with the VM's results") {
+  // Each `fast` rule has a predicate; its `slow` twin computes the same
+  // condition through a let (which no analysis looks into).
+  auto policy = Compile(R"(package p
+rule fast_and {
+  deny
+  for step in plan.steps
+  when step.resource.namespace != "" && step.verb in ["delete", "patch"] && step.network.egress == false
+}
+rule slow_and {
+  deny
+  for step in plan.steps
+  let c = step.resource.namespace != "" && step.verb in ["delete", "patch"] && step.network.egress == false
+  when c
+}
+rule fast_or {
+  deny
+  for step in plan.steps
+  when step.network.egress || step.resource.kind == "Secret" || step.action != "kubectl.get"
+}
+rule slow_or {
+  deny
+  for step in plan.steps
+  let c = step.network.egress || step.resource.kind == "Secret" || step.action != "kubectl.get"
+  when c
+}
+)");
+  const ExecIndex& index = policy->program().index;
+  const auto& rules = policy->program().rules;
+  CHECK(index.chunk_predicate[rules[RuleIndex(*policy, "fast_or")].when_chunk] >= 0);
+  CHECK(index.chunk_predicate[rules[RuleIndex(*policy, "slow_or")].when_chunk] == -1);
+  // `== false` compares a bool with a constant: not a string comparison.
+  CHECK(index.chunk_predicate[rules[RuleIndex(*policy, "fast_and")].when_chunk] == -1);
+
+  const Plan plan = MustPlan(R"({"steps": [
+    {"id": "a", "action": "kubectl.get", "verb": "get"},
+    {"id": "b", "action": "kubectl.delete", "verb": "delete", "resource": {"namespace": "x"}},
+    {"id": "c", "action": "kubectl.get", "verb": "get", "resource": {"kind": "Secret"}},
+    {"id": "d", "action": "http.post", "network": {"egress": true}},
+    {"id": "e", "action": "kubectl.get", "verb": "patch", "resource": {"namespace": "y"}}]})");
+  Decision d = Evaluate(*policy, plan);
+  std::vector<std::string> fast_and, slow_and, fast_or, slow_or;
+  for (const Violation& v : d.violations) {
+    if (v.rule == "p.fast_and") fast_and.push_back(v.step);
+    if (v.rule == "p.slow_and") slow_and.push_back(v.step);
+    if (v.rule == "p.fast_or") fast_or.push_back(v.step);
+    if (v.rule == "p.slow_or") slow_or.push_back(v.step);
+  }
+  CHECK(fast_and == std::vector<std::string>{"b", "e"});
+  CHECK(fast_and == slow_and);
+  CHECK(fast_or == std::vector<std::string>{"b", "c", "d"});
+  CHECK(fast_or == slow_or);
+}
+
 TEST_CASE("borrowed values: a result that outlives its program and plan is owned") {
   // The program (and its constants) is gone when the value is read.
   auto list = EvaluateExpression(R"(["a", "b"].map(x, x + "!"))", nullptr);
