@@ -218,6 +218,12 @@ Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
 
   NEXT();
 
+  // Handlers that leave a block early jump here, so that the block's
+  // objects are destroyed: a computed goto out of a block does not run
+  // destructors (GCC), so NEXT() is only used where nothing is in scope.
+next:
+  NEXT();
+
 L_CONST:
   *sp++ = Value::Borrow(prog.constants[in->a]);
   NEXT();
@@ -252,8 +258,8 @@ L_LOAD_PKG_LET: {
     ctx.pkg_lets[in->a] = Value::Error("let refers to itself");
   }
   *sp++ = ctx.pkg_lets[in->a];
-  NEXT();
 }
+  NEXT();
 L_LOAD_RULE_LET:
   if (!frame.let_ready[in->a]) {
     frame.let_ready[in->a] = 1;
@@ -272,8 +278,8 @@ L_FIELD: {
   } else {
     v = OpSelect(v, prog.constants[in->b].str());
   }
-  NEXT();
 }
+  NEXT();
 L_SELECT:
   sp[-1] = OpSelect(sp[-1], prog.constants[in->a].str());
   NEXT();
@@ -296,8 +302,8 @@ L_EQ: {
   } else {
     BINARY(OpEq);
   }
-  NEXT();
 }
+  NEXT();
 L_NE: {
   bool eq;
   if (FastEq(sp[-2], sp[-1], &eq)) {
@@ -306,8 +312,8 @@ L_NE: {
   } else {
     BINARY(OpNe);
   }
-  NEXT();
 }
+  NEXT();
 L_LT: BINARY(OpLt); NEXT();
 L_LE: BINARY(OpLe); NEXT();
 L_GT: BINARY(OpGt); NEXT();
@@ -319,8 +325,8 @@ L_CALL: {
   Value result = CallBuiltin(ctx, in->a, nullptr, args, argc);
   while (sp > args) *--sp = Value();
   *sp++ = std::move(result);
-  NEXT();
 }
+  NEXT();
 L_MATCHES_RE: {
   Value& v = sp[-1];
   if (v.is_string()) {
@@ -331,8 +337,8 @@ L_MATCHES_RE: {
     const Value args[2] = {v, Value::String(prog.regexes[in->a]->pattern())};
     v = NoSuchOverload("matches", args, 2);
   }
-  NEXT();
 }
+  NEXT();
 L_LIST: {
   std::vector<Value> elems;
   elems.reserve(in->a);
@@ -348,15 +354,15 @@ L_LIST: {
   }
   sp = first;
   *sp++ = failed ? err : Value::List(std::move(elems));
-  NEXT();
 }
+  NEXT();
 L_MAP: {
   Value* first = sp - 2 * in->a;
   Value m = MakeMap(first, in->a);
   while (sp > first) *--sp = Value();
   *sp++ = std::move(m);
-  NEXT();
 }
+  NEXT();
 L_JUMP:
   pc += in->a;
   if (in->a < 0) {
@@ -375,15 +381,15 @@ L_OR:
 L_OR_END: BINARY(LogicalOr); NEXT();
 L_COND: {
   Value c = std::move(*--sp);
-  if (c.is_true()) NEXT();
+  if (c.is_true()) goto next;
   if (c.is_false()) {
     pc += in->a;
-    NEXT();
+    goto next;
   }
   *sp++ = NotBool(c, "`?:`");
   pc += in->b;
-  NEXT();
 }
+  NEXT();
 L_ITER_INIT: {
   Value r = std::move(*--sp);
   if (r.is_list()) {
@@ -397,11 +403,11 @@ L_ITER_INIT: {
   } else {
     *sp++ = r.is_error() ? r : Value::Error(absl::StrCat("cannot iterate over ", KindName(r.kind())));
     pc += in->b;
-    NEXT();
+    goto next;
   }
   L[in->a + 1] = Value::Int(0);
-  NEXT();
 }
+  NEXT();
 L_ITER_NEXT: {
   // Slot kinds depend on the path taken, which the bundle verifier
   // does not follow: checked here (program_verifier.h).
@@ -412,24 +418,24 @@ L_ITER_NEXT: {
   if (i == 0) ctx.NoteLength(elems.size());
   if (i >= elems.size()) {
     pc += in->b;
-    NEXT();
+    goto next;
   }
   // Elements of a borrowed list live as long as it does.
   L[in->a + 2] = list.borrowed() ? Value::Borrow(elems[i]) : elems[i];
   L[in->a + 1] = Value::Int(static_cast<int64_t>(i + 1));
-  NEXT();
 }
+  NEXT();
 L_ITER_INIT2: {
   Value r = std::move(*--sp);
   if (!r.is_list() && !r.is_map()) {
     *sp++ = r.is_error() ? r : Value::Error(absl::StrCat("cannot iterate over ", KindName(r.kind())));
     pc += in->b;
-    NEXT();
+    goto next;
   }
   L[in->a] = std::move(r);
   L[in->a + 1] = Value::Int(0);
-  NEXT();
 }
+  NEXT();
 L_ITER_NEXT2: {
   const Value& r = L[in->a];
   if (!(r.is_list() || r.is_map()) || !L[in->a + 1].is_int()) return CorruptBytecode();
@@ -438,7 +444,7 @@ L_ITER_NEXT2: {
   if (i == 0) ctx.NoteLength(n);
   if (i >= n) {
     pc += in->b;
-    NEXT();
+    goto next;
   }
   auto take = [&r](const Value& v) { return r.borrowed() ? Value::Borrow(v) : v; };
   if (r.is_list()) {
@@ -449,8 +455,8 @@ L_ITER_NEXT2: {
     L[in->a + 4] = take(r.map().entries[i].second);
   }
   L[in->a + 1] = Value::Int(static_cast<int64_t>(i + 1));
-  NEXT();
 }
+  NEXT();
 L_ACC_PUT: {
   if (!L[in->a].is_map()) return CorruptBytecode();
   Value v = std::move(*--sp);
@@ -460,8 +466,8 @@ L_ACC_PUT: {
   } else {
     Put(L[in->a], L[in->a - 1], std::move(v));
   }
-  NEXT();
 }
+  NEXT();
 L_ACC_ALL:
 L_ACC_EXISTS: {
   const bool decisive = in->op == Op::ACC_EXISTS;
@@ -474,8 +480,8 @@ L_ACC_EXISTS: {
   } else if (!L[in->a].is_error()) {
     L[in->a] = NotBool(v, decisive ? "exists()" : "all()");
   }
-  NEXT();
 }
+  NEXT();
 L_ACC_COUNT: {
   Value v = std::move(*--sp);
   int64_t count = 0;
@@ -486,8 +492,8 @@ L_ACC_COUNT: {
     L[in->a] = NotBool(v, "exists_one()");
     pc += in->b;
   }
-  NEXT();
 }
+  NEXT();
 L_ACC_APPEND: {
   if (!L[in->a].is_list()) return CorruptBytecode();
   Value v = std::move(*--sp);
@@ -497,8 +503,8 @@ L_ACC_APPEND: {
   } else {
     Append(L[in->a], std::move(v));
   }
-  NEXT();
 }
+  NEXT();
 L_TEST_FILTER: {
   Value v = std::move(*--sp);
   if (v.is_true()) {
@@ -507,8 +513,8 @@ L_TEST_FILTER: {
     L[in->a] = NotBool(v, "filter()");
     pc += in->b;
   }
-  NEXT();
 }
+  NEXT();
 L_RETURN: {
   ctx.cost += spent;
   Value result = std::move(*--sp);
@@ -528,11 +534,11 @@ L_LOCAL_FIELD: {
     const Value& f = s.message().fields[in[1].a];
     *sp++ = s.borrowed() ? Value::Borrow(f) : Value(f);
     SKIP(1);
-    NEXT();
+    goto next;
   }
   *sp++ = s;
-  NEXT();
 }
+  NEXT();
 L_LOCAL_FIELD2: {
   const Value& s = L[in->a];
   if (s.is_message() && static_cast<size_t>(in[1].a) < s.message().fields.size()) {
@@ -541,33 +547,33 @@ L_LOCAL_FIELD2: {
       const Value& f = m.message().fields[in[2].a];
       *sp++ = s.borrowed() ? Value::Borrow(f) : Value(f);
       SKIP(2);
-      NEXT();
+      goto next;
     }
   }
   *sp++ = s;
-  NEXT();
 }
+  NEXT();
 L_GLOBAL_FIELD: {
   const Value& g = ctx.globals[in->a];
   if (g.is_message() && static_cast<size_t>(in[1].a) < g.message().fields.size()) {
     *sp++ = Value::Borrow(g.message().fields[in[1].a]);
     SKIP(1);
-    NEXT();
+    goto next;
   }
   *sp++ = Value::Borrow(g);
-  NEXT();
 }
+  NEXT();
 L_EQ_CONST:
 L_NE_CONST: {
   bool eq;
   if (FastEq(sp[-1], prog.constants[in->a], &eq)) {
     sp[-1] = Value::Bool(in->op == AsOp(FusedOp::EQ_CONST) ? eq : !eq);
     SKIP(1);
-    NEXT();
+    goto next;
   }
   *sp++ = Value::Borrow(prog.constants[in->a]);
-  NEXT();
 }
+  NEXT();
 L_IN_CONST: {
   Value& v = sp[-1];
   if (v.is_string()) {
@@ -580,11 +586,11 @@ L_IN_CONST: {
     }
     v = Value::Bool(found);
     SKIP(1);
-    NEXT();
+    goto next;
   }
   *sp++ = Value::Borrow(prog.constants[in->a]);
-  NEXT();
 }
+  NEXT();
 L_CALL_PREPARED: {
   const PreparedSite& site = prog.index.prepared[in->a];
   const size_t argc = static_cast<size_t>(in->b);
@@ -594,8 +600,8 @@ L_CALL_PREPARED: {
   Value result = CallBuiltin(ctx, site.builtin, same ? site.call.get() : nullptr, args, argc);
   while (sp > args) *--sp = Value();
   *sp++ = std::move(result);
-  NEXT();
 }
+  NEXT();
 #undef SKIP
 #undef NEXT
 #undef BINARY
