@@ -1,5 +1,6 @@
-// Counts heap allocations made through operator new in this process (the
-// benchmark binary replaces the global operator new; see alloc_counter.cc).
+// Counts heap allocations made through operator new by the calling thread
+// (the benchmark binary replaces the global operator new; see
+// alloc_counter.cc).
 #ifndef GAVEL_BENCH_ALLOC_COUNTER_H_
 #define GAVEL_BENCH_ALLOC_COUNTER_H_
 
