@@ -160,6 +160,37 @@ bool KeyIs(std::string_view raw, std::string_view want) {
   return j == want.size();
 }
 
+// The JSON structure both step-position walks follow: the root object's
+// keys, and the elements of its `steps` array, from the tokens they meet.
+struct StepsWalk {
+  int depth = 0;
+  bool expect_key = false;  // depth 1: the next string is a key of the root
+  bool steps_key = false;   // the last key of the root was `steps`
+  bool in_steps = false;    // inside the steps array (depth 2)
+  bool want_elem = false;   // in it: the next token starts an element
+
+  bool WantsKey() const { return depth == 1 && expect_key; }
+  void Key(std::string_view raw) {
+    steps_key = KeyIs(raw, "steps");
+    expect_key = false;
+  }
+  void Open(char c) {
+    ++depth;
+    if (depth == 1) expect_key = c == '{';
+    if (depth == 2 && c == '[' && steps_key) in_steps = want_elem = true;
+  }
+  // Whether this closes the steps array (the walk is over).
+  bool Close() {
+    if (in_steps && depth == 2) return true;
+    --depth;
+    return false;
+  }
+  void Comma() {
+    if (depth == 1) expect_key = true;
+    if (in_steps && depth == 2) want_elem = true;
+  }
+};
+
 // Where each element of the root object's `steps` array starts (its `{`),
 // for Plan::step_positions. simdjson's DOM keeps no source offsets, so this
 // rescans the text simdjson has already validated: one linear pass that
@@ -171,11 +202,7 @@ std::vector<PlanPosition> ScanStepPositions(std::string_view text) {
   const char* const end = p + text.size();
   const char* line_start = p;
   int line = 1;
-  int depth = 0;
-  bool expect_key = false;  // depth 1: the next string is a key of the root
-  bool steps_key = false;   // the last key of the root was `steps`
-  bool in_steps = false;    // inside the steps array (depth 2)
-  bool want_elem = false;   // in it: the next token starts an element
+  StepsWalk w;
   while (p < end) {
     const char c = *p;
     if (c == '\n') {
@@ -187,9 +214,9 @@ std::vector<PlanPosition> ScanStepPositions(std::string_view text) {
       ++p;
       continue;
     }
-    if (want_elem && c != ']') {
+    if (w.want_elem && c != ']') {
       out.push_back(PlanPosition{line, static_cast<int>(p - line_start) + 1});
-      want_elem = false;
+      w.want_elem = false;
     }
     switch (c) {
       case '"': {
@@ -204,29 +231,22 @@ std::vector<PlanPosition> ScanStepPositions(std::string_view text) {
           if (slashes % 2 == 0) break;
           ++p;
         }
-        if (depth == 1 && expect_key) {
-          steps_key = KeyIs(std::string_view(s, static_cast<size_t>(p - s)), "steps");
-          expect_key = false;
-        }
+        if (w.WantsKey()) w.Key(std::string_view(s, static_cast<size_t>(p - s)));
         ++p;
         break;
       }
       case '{':
       case '[':
-        ++depth;
-        if (depth == 1) expect_key = c == '{';
-        if (depth == 2 && c == '[' && steps_key) in_steps = want_elem = true;
+        w.Open(c);
         ++p;
         break;
       case '}':
       case ']':
-        if (in_steps && depth == 2) return out;  // the end of the steps
-        --depth;
+        if (w.Close()) return out;  // the end of the steps
         ++p;
         break;
       case ',':
-        if (depth == 1) expect_key = true;
-        if (in_steps && depth == 2) want_elem = true;
+        w.Comma();
         ++p;
         break;
       default: ++p;  // `:` and the characters of numbers and literals
@@ -250,8 +270,7 @@ std::vector<PlanPosition> StructuralStepPositions(std::string_view text, const s
   const char* const base = text.data();
   size_t counted = 0, line_start = 0;  // newlines are counted up to `counted`
   int line = 1;
-  int depth = 0;
-  bool expect_key = false, steps_key = false, in_steps = false, want_elem = false;  // as in ScanStepPositions
+  StepsWalk w;
   // Bracket tokens change the depth; below the steps' own level nothing else matters.
   static constexpr auto kDelta = [] {
     std::array<signed char, 256> d{};
@@ -263,11 +282,11 @@ std::vector<PlanPosition> StructuralStepPositions(std::string_view text, const s
     const size_t pos = idx[k];
     if (pos >= text.size()) return {};
     const char c = base[pos];
-    if (depth > 2) {
-      depth += kDelta[static_cast<unsigned char>(c)];
+    if (w.depth > 2) {
+      w.depth += kDelta[static_cast<unsigned char>(c)];
       continue;
     }
-    if (want_elem && c != ']') {
+    if (w.want_elem && c != ']') {
       if (c != '{') return {};
       for (const char* p = base + counted;;) {
         const void* q = std::memchr(p, '\n', static_cast<size_t>(base + pos - p));
@@ -278,33 +297,28 @@ std::vector<PlanPosition> StructuralStepPositions(std::string_view text, const s
       }
       counted = pos;
       out.push_back(PlanPosition{line, static_cast<int>(pos - line_start) + 1});
-      want_elem = false;
+      w.want_elem = false;
     }
     switch (c) {
       case '"':
-        if (depth == 1 && expect_key) {
+        if (w.WantsKey()) {
           // The key's raw text ends at the last quote before the next token (its `:`).
           const size_t end = k + 1 < n ? std::min<size_t>(idx[k + 1], text.size()) : text.size();
           const size_t close = text.rfind('"', end - 1);
           if (close == std::string_view::npos || close <= pos) return {};
-          steps_key = KeyIs(text.substr(pos + 1, close - pos - 1), "steps");
-          expect_key = false;
+          w.Key(text.substr(pos + 1, close - pos - 1));
         }
         break;
       case '{':
       case '[':
-        ++depth;
-        if (depth == 1) expect_key = c == '{';
-        if (depth == 2 && c == '[' && steps_key) in_steps = want_elem = true;
+        w.Open(c);
         break;
       case '}':
       case ']':
-        if (in_steps && depth == 2) return out;
-        --depth;
+        if (w.Close()) return out;
         break;
       case ',':
-        if (depth == 1) expect_key = true;
-        if (in_steps && depth == 2) want_elem = true;
+        w.Comma();
         break;
       default: break;
     }

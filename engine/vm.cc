@@ -160,6 +160,17 @@ inline bool FastEq(const Value& a, const Value& b, bool* out) {
   return false;
 }
 
+// The value at the end of the message fields `fields[0..n-1].a` from `v`, or
+// null where a value is not a message or has no such field.
+inline const Value* FieldPath(const Value& v, const Instr* fields, int n) {
+  const Value* at = &v;
+  for (int i = 0; i < n; ++i) {
+    if (!at->is_message() || static_cast<size_t>(fields[i].a) >= at->message().fields.size()) return nullptr;
+    at = &at->message().fields[fields[i].a];
+  }
+  return at;
+}
+
 // A call to built-in `id` (or to its prepared form) with the argc values at
 // `args`: the first error among them, else the result, charged by size.
 Value CallBuiltin(EvalContext& ctx, int id, const PreparedCall* prepared, const Value* args, size_t argc) {
@@ -528,39 +539,26 @@ L_RETURN: {
     pc += (k);   \
     spent += (k); \
   } while (0)
-L_LOCAL_FIELD: {
-  const Value& s = L[in->a];
-  if (s.is_message() && static_cast<size_t>(in[1].a) < s.message().fields.size()) {
-    const Value& f = s.message().fields[in[1].a];
-    *sp++ = s.borrowed() ? Value::Borrow(f) : Value(f);
-    SKIP(1);
-    goto next;
-  }
-  *sp++ = s;
-}
-  NEXT();
+L_LOCAL_FIELD:
 L_LOCAL_FIELD2: {
   const Value& s = L[in->a];
-  if (s.is_message() && static_cast<size_t>(in[1].a) < s.message().fields.size()) {
-    const Value& m = s.message().fields[in[1].a];
-    if (m.is_message() && static_cast<size_t>(in[2].a) < m.message().fields.size()) {
-      const Value& f = m.message().fields[in[2].a];
-      *sp++ = s.borrowed() ? Value::Borrow(f) : Value(f);
-      SKIP(2);
-      goto next;
-    }
+  const int n = in->op == AsOp(FusedOp::LOCAL_FIELD) ? 1 : 2;
+  if (const Value* f = FieldPath(s, in + 1, n)) {
+    *sp++ = s.borrowed() ? Value::Borrow(*f) : Value(*f);
+    SKIP(n);
+  } else {
+    *sp++ = s;  // LOAD_LOCAL alone; the FIELDs after it do the rest
   }
-  *sp++ = s;
 }
   NEXT();
 L_GLOBAL_FIELD: {
   const Value& g = ctx.globals[in->a];
-  if (g.is_message() && static_cast<size_t>(in[1].a) < g.message().fields.size()) {
-    *sp++ = Value::Borrow(g.message().fields[in[1].a]);
+  if (const Value* f = FieldPath(g, in + 1, 1)) {
+    *sp++ = Value::Borrow(*f);
     SKIP(1);
-    goto next;
+  } else {
+    *sp++ = Value::Borrow(g);
   }
-  *sp++ = Value::Borrow(g);
 }
   NEXT();
 L_EQ_CONST:

@@ -28,6 +28,13 @@ Plan MustPlan(const std::string& json) {
   return *plan;
 }
 
+// "rule@step" for each violation, in order.
+std::vector<std::string> Fired(const Decision& d) {
+  std::vector<std::string> fired;
+  for (const Violation& v : d.violations) fired.push_back(v.rule + "@" + v.step);
+  return fired;
+}
+
 size_t RuleIndex(const CompiledPolicy& policy, const std::string& name) {
   const auto& rules = policy.program().rules;
   for (size_t r = 0; r < rules.size(); ++r) {
@@ -92,9 +99,7 @@ TEST_CASE("rule index: a guarded rule runs only on the steps its guard accepts")
     {"id": "d", "action": "kubectl.patch", "verb": "patch", "resource": {"kind": "Pod", "namespace": "dev"}}]})");
   CostStats stats;
   Decision d = EvaluateWithCost(*policy, plan, &stats);
-  std::vector<std::string> fired;
-  for (const Violation& v : d.violations) fired.push_back(v.rule + "@" + v.step);
-  CHECK(fired == std::vector<std::string>{"p.by_action@a", "p.by_verbs@b", "p.by_kind@c", "p.unguarded_or@b",
+  CHECK(Fired(d) == std::vector<std::string>{"p.by_action@a", "p.by_verbs@b", "p.by_kind@c", "p.unguarded_or@b",
                                           "p.unguarded_ne@a", "p.unguarded_ne@b", "p.unguarded_ne@d"});
   // Work done only on the accepted steps: by_action's `when` ran on one
   // step of four, so it cost less than a rule that ran on all four.
@@ -148,10 +153,8 @@ rule window {
               {"id": "s3", "resource": {"namespace": "b"}}]})");
   CostStats stats;
   Decision d = EvaluateWithCost(*policy, plan, &stats);
-  std::vector<std::string> fired;
-  for (const Violation& v : d.violations) fired.push_back(v.rule + "@" + v.step);
   // 2026-11-28 is a Saturday: the window rule fires on every step.
-  CHECK(fired == std::vector<std::string>{"p.one@s2", "p.two@s2", "p.window@s1", "p.window@s2", "p.window@s3"});
+  CHECK(Fired(d) == std::vector<std::string>{"p.one@s2", "p.two@s2", "p.window@s1", "p.window@s2", "p.window@s3"});
   // `two` reused `one`'s results for s2 and s3 (s1: `two`'s own `when`
   // decided), so it did less work than `one`.
   CHECK(stats.rule_costs[RuleIndex(*policy, "two")] < stats.rule_costs[RuleIndex(*policy, "one")]);
@@ -177,9 +180,7 @@ rule hours {
     {"id": "in6", "network": {"ip": "fd00::1"}, "starts_at": "2026-11-27T10:00:00Z"},
     {"id": "out", "network": {"ip": "8.8.8.8"}},
     {"id": "bad", "network": {"ip": "10.1.2"}}]})"));
-  std::vector<std::string> fired;
-  for (const Violation& v : d.violations) fired.push_back(v.rule + "@" + v.step);
-  CHECK(fired == std::vector<std::string>{"p.internal@out", "p.hours@in6"});
+  CHECK(Fired(d) == std::vector<std::string>{"p.internal@out", "p.hours@in6"});
   REQUIRE(d.errors.size() == 1);
   CHECK(d.errors[0].step == "bad");
   CHECK(d.errors[0].message == "invalid IP address `10.1.2`");
