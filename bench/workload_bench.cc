@@ -1,7 +1,7 @@
 // The workloads of docs/performance.md on generated data (bench/workloads.h):
 //   W1 one step x 10 rules; W2 20 steps x 25 rules; W3 200 steps x 100 rules;
 //   W4 compiling 1,000 rules, and loading them from a bundle; W5 JSON text to decision (1, 20, 200 steps);
-//   W6 W2 on 1 and 2 threads sharing one compiled policy.
+//   W6 W2 on 1 and 2 threads sharing one compiled policy; KindsOfW2 W2 split by rule kind.
 // Each reports ns per plan and per step (counters) and heap allocations per
 // evaluation. Run pinned to one core (except W6):
 //   taskset -c 1 build/bench/gavel_workloads --benchmark_filter=W2
@@ -135,6 +135,37 @@ void W6(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(W6)->Threads(1)->Threads(2)->UseRealTime();
+
+// W2 split by rule kind: only the generated rules of kind k (i % 6 == k,
+// bench/workloads.cc: egress, scope, window, coverage, backup, data flow),
+// to see where W2's time goes. Not in bench/run's summary.
+void KindsOfW2(benchmark::State& state) {
+  const int k = static_cast<int>(state.range(0));
+  std::string text = GeneratePolicy(25);
+  std::string out = "package w\n\n";
+  size_t pos = text.find("rule ");
+  int i = 0;
+  while (pos != std::string::npos) {
+    size_t next = text.find("\nrule ", pos + 1);
+    std::string block = text.substr(pos, next == std::string::npos ? std::string::npos : next + 1 - pos);
+    if (i % 6 == k) out += block + "\n";
+    ++i;
+    pos = next == std::string::npos ? next : next + 1;
+  }
+  Diagnostics diags;
+  auto policy = CompilePolicy({std::make_shared<SourceFile>("w.gavel", out)}, diags);
+  if (!policy) {
+    std::cerr << diags.Format();
+    std::abort();
+  }
+  const Plan plan = Decode(20);
+  Decision d = Evaluate(*policy, plan);
+  const uint64_t before = AllocationCount();
+  for (auto _ : state) benchmark::DoNotOptimize(Evaluate(*policy, plan));
+  SetCounters(state, 20, AllocationCount() - before);
+  state.counters["findings"] = static_cast<double>(d.violations.size() + d.warnings.size());
+}
+BENCHMARK(KindsOfW2)->DenseRange(0, 5);
 
 }  // namespace
 }  // namespace gavel::bench

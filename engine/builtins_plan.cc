@@ -5,7 +5,8 @@
 // edges of `depends_on` and `inputs` (`data_sources`: `inputs` only, data
 // flow without mere ordering) with an iterative depth-first search
 // over the graph EvalScope builds once per evaluation, and list the steps
-// in plan order, without the step itself.
+// in plan order, without the step itself. Each step's result is kept for
+// the rest of the evaluation (EvalScope::Result).
 //
 // `g.covers(step)`, least privilege (fail closed): each of the grant's lists
 // must match the step. An empty list matches nothing, except that a step
@@ -51,84 +52,74 @@ int StepPosition(std::string_view fn, const Value* args, size_t argc, EvalScope*
   }
   EvalScope* scope = PlanScope(fn, error);
   if (scope == nullptr) return -1;
-  const std::string& id = args[0].message().fields[kStepId].str();
-  const auto& ids = scope->graph().ids;
-  auto it = ids.find(id);
-  if (it == ids.end()) {
-    *error = Value::Error(absl::StrCat(std::string(fn), "(): step `", id, "` is not a step of the plan"));
+  const int pos = scope->PositionOf(args[0].message());
+  if (pos < 0) {
+    *error = Value::Error(absl::StrCat(std::string(fn), "(): step `", args[0].message().fields[kStepId].str(),
+                                       "` is not a step of the plan"));
     return -1;
   }
   *scope_out = scope;
-  return it->second;
-}
-
-Value Slice(const std::vector<Value>& steps, size_t from, size_t to) {
-  return Value::List(std::vector<Value>(steps.begin() + static_cast<std::ptrdiff_t>(from),
-                                        steps.begin() + static_cast<std::ptrdiff_t>(to)));
-}
-
-Value FnBefore(const Value* args, size_t argc) {
-  Value error;
-  EvalScope* scope = nullptr;
-  int i = StepPosition("before", args, argc, &scope, &error);
-  if (i < 0) return error;
-  return Slice(scope->steps(), 0, static_cast<size_t>(i));
-}
-
-Value FnAfter(const Value* args, size_t argc) {
-  Value error;
-  EvalScope* scope = nullptr;
-  int i = StepPosition("after", args, argc, &scope, &error);
-  if (i < 0) return error;
-  return Slice(scope->steps(), static_cast<size_t>(i) + 1, scope->steps().size());
+  return pos;
 }
 
 // The steps reachable from `start` over `edges`, in plan order, without it.
 Value Closure(EvalScope& scope, const std::vector<std::vector<int>>& edges, int start) {
   const std::vector<Value>& steps = scope.steps();
-  std::vector<char> seen(steps.size(), 0);
-  std::vector<int> stack{start};
+  std::vector<char>& seen = scope.Seen();
+  std::vector<int>& stack = scope.Stack();
+  stack.assign(1, start);
   seen[start] = 1;
+  size_t count = 0;
   while (!stack.empty()) {
     int node = stack.back();
     stack.pop_back();
     for (int to : edges[node]) {
       if (!seen[to]) {
         seen[to] = 1;
+        ++count;
         stack.push_back(to);
       }
     }
   }
   seen[start] = 0;
   std::vector<Value> out;
+  out.reserve(count);
   for (size_t i = 0; i < steps.size(); ++i) {
     if (seen[i]) out.push_back(steps[i]);
   }
   return Value::List(std::move(out));
 }
 
-Value FnUpstream(const Value* args, size_t argc) {
+// `fn` of the step in args[0]: computed once per step and evaluation (the
+// result depends on the plan and the step only), then shared.
+Value StepFunction(EvalScope::StepFn fn, std::string_view name, const Value* args, size_t argc) {
   Value error;
   EvalScope* scope = nullptr;
-  int i = StepPosition("upstream", args, argc, &scope, &error);
+  const int i = StepPosition(name, args, argc, &scope, &error);
   if (i < 0) return error;
-  return Closure(*scope, scope->graph().up, i);
+  Value& result = scope->Result(fn, i);
+  if (!result.is_null()) return result;
+  const std::vector<Value>& steps = scope->steps();
+  const auto at = [&](size_t pos) { return steps.begin() + static_cast<std::ptrdiff_t>(pos); };
+  switch (fn) {
+    case EvalScope::kBefore: result = Value::List(std::vector<Value>(steps.begin(), at(i))); break;
+    case EvalScope::kAfter: result = Value::List(std::vector<Value>(at(i + 1), steps.end())); break;
+    case EvalScope::kUpstream: result = Closure(*scope, scope->graph().up, i); break;
+    case EvalScope::kDownstream: result = Closure(*scope, scope->graph().down, i); break;
+    case EvalScope::kDataSources: result = Closure(*scope, scope->graph().inputs, i); break;
+    case EvalScope::kNumStepFns: break;
+  }
+  return result;
 }
 
+Value FnBefore(const Value* args, size_t argc) { return StepFunction(EvalScope::kBefore, "before", args, argc); }
+Value FnAfter(const Value* args, size_t argc) { return StepFunction(EvalScope::kAfter, "after", args, argc); }
+Value FnUpstream(const Value* args, size_t argc) { return StepFunction(EvalScope::kUpstream, "upstream", args, argc); }
 Value FnDataSources(const Value* args, size_t argc) {
-  Value error;
-  EvalScope* scope = nullptr;
-  int i = StepPosition("data_sources", args, argc, &scope, &error);
-  if (i < 0) return error;
-  return Closure(*scope, scope->graph().inputs, i);
+  return StepFunction(EvalScope::kDataSources, "data_sources", args, argc);
 }
-
 Value FnDownstream(const Value* args, size_t argc) {
-  Value error;
-  EvalScope* scope = nullptr;
-  int i = StepPosition("downstream", args, argc, &scope, &error);
-  if (i < 0) return error;
-  return Closure(*scope, scope->graph().down, i);
+  return StepFunction(EvalScope::kDownstream, "downstream", args, argc);
 }
 
 // Whether one of the grant's `patterns` matches `value` (see the top of the

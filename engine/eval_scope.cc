@@ -22,11 +22,24 @@ const Value& NullValue() {
 
 }  // namespace
 
-EvalScope::EvalScope(Value plan_root) : prev_(current_scope), root_(std::move(plan_root)) {
+EvalScope::EvalScope(Value plan_root, Storage* storage)
+    : prev_(current_scope), root_(std::move(plan_root)), storage_(storage) {
+  if (storage_ == nullptr) {
+    own_storage_ = std::make_unique<Storage>();
+    storage_ = own_storage_.get();
+  }
   current_scope = this;
 }
 
-EvalScope::~EvalScope() { current_scope = prev_; }
+EvalScope::~EvalScope() {
+  current_scope = prev_;
+  // Leave the storage empty for the next scope: the results refer to this plan.
+  for (int fn = 0; fn < kNumStepFns; ++fn) {
+    if (!used_[fn]) continue;
+    for (Value& v : storage_->results[fn]) v = Value();
+  }
+  storage_->graph_built = false;
+}
 
 EvalScope* EvalScope::Current() { return current_scope; }
 
@@ -42,13 +55,16 @@ const Value& EvalScope::context() const {
 }
 
 const EvalScope::StepGraph& EvalScope::graph() {
-  if (graph_) return *graph_;
-  auto g = std::make_unique<StepGraph>();
+  StepGraph* g = &storage_->graph;
+  if (storage_->graph_built) return *g;
   const std::vector<Value>& all = steps();
   const int n = static_cast<int>(all.size());
-  g->up.resize(n);
-  g->down.resize(n);
-  g->inputs.resize(n);
+  // Reused: clear() keeps the vectors' memory.
+  g->ids.clear();
+  for (auto* edges : {&g->up, &g->down, &g->inputs}) {
+    if (edges->size() < static_cast<size_t>(n)) edges->resize(n);
+    for (int i = 0; i < n; ++i) (*edges)[i].clear();
+  }
   g->ids.reserve(n);
   for (int i = 0; i < n; ++i) g->ids.emplace(all[i].message().fields[kStepId].str(), i);
   for (int i = 0; i < n; ++i) {
@@ -64,8 +80,34 @@ const EvalScope::StepGraph& EvalScope::graph() {
       }
     }
   }
-  graph_ = std::move(g);
-  return *graph_;
+  storage_->graph_built = true;
+  return *g;
+}
+
+int EvalScope::PositionOf(const MessageData& step) {
+  const std::vector<Value>& all = steps();
+  // Usually the very step of the plan (the rule loop borrows it), whose
+  // index is its position (the decoders check); else found by its id.
+  const Value& index = step.fields[kStepIndex];
+  if (index.is_int() && index.int_value() >= 0 && index.int_value() < static_cast<int64_t>(all.size())) {
+    const Value& at = all[static_cast<size_t>(index.int_value())];
+    if (at.is_message() && &at.message() == &step) return static_cast<int>(index.int_value());
+  }
+  const auto& ids = graph().ids;
+  auto it = ids.find(step.fields[kStepId].str());
+  return it == ids.end() ? -1 : it->second;
+}
+
+Value& EvalScope::Result(StepFn fn, int pos) {
+  std::vector<Value>& results = storage_->results[fn];
+  if (results.size() < steps().size()) results.resize(steps().size());
+  used_[fn] = true;
+  return results[static_cast<size_t>(pos)];
+}
+
+std::vector<char>& EvalScope::Seen() {
+  storage_->seen.assign(steps().size(), 0);
+  return storage_->seen;
 }
 
 }  // namespace gavel

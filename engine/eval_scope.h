@@ -6,7 +6,11 @@
 // sets a thread_local pointer for as long as it lives and restores the
 // previous one when it ends, so scopes nest and every thread has its own.
 // The step graph (ids, edges over `depends_on` and `inputs`) is built at the
-// first call that needs it and kept for the rest of the evaluation.
+// first call that needs it and kept for the rest of the evaluation, as are
+// the lists `before()`, `upstream()`... return for each step (they depend on
+// the plan and the step only, and several rules often ask for the same).
+// Evaluate() lends the scope storage from its per-thread workspace, so that
+// a warm evaluation reuses the graph's and the results' memory.
 #ifndef GAVEL_ENGINE_EVAL_SCOPE_H_
 #define GAVEL_ENGINE_EVAL_SCOPE_H_
 
@@ -21,8 +25,27 @@ namespace gavel {
 
 class EvalScope {
  public:
+  struct StepGraph {
+    absl::flat_hash_map<std::string, int> ids;  // step id -> position in plan.steps
+    std::vector<std::vector<int>> up;           // a step -> the steps it depends on or takes inputs from
+    std::vector<std::vector<int>> down;         // the reverse edges
+    std::vector<std::vector<int>> inputs;       // a step -> the steps it takes inputs from (data flow only)
+  };
+  // The plan functions whose results are kept per step.
+  enum StepFn { kBefore, kAfter, kUpstream, kDownstream, kDataSources, kNumStepFns };
+  // Memory a scope uses, reusable by the next scope on the same thread
+  // (one scope at a time). The scope leaves it empty, its capacity kept.
+  struct Storage {
+    StepGraph graph;
+    bool graph_built = false;
+    std::vector<Value> results[kNumStepFns];  // by step position; null = not computed
+    std::vector<char> seen;                   // scratch of the graph walks
+    std::vector<int> stack;
+  };
+
   // `plan_root` is a gavel.v1.Plan message, or null for "no plan".
-  explicit EvalScope(Value plan_root);
+  // `storage`, when given, must outlive the scope.
+  explicit EvalScope(Value plan_root, Storage* storage = nullptr);
   ~EvalScope();
   EvalScope(const EvalScope&) = delete;
   EvalScope& operator=(const EvalScope&) = delete;
@@ -36,19 +59,26 @@ class EvalScope {
   const std::vector<Value>& steps() const;
   const Value& context() const;
 
-  struct StepGraph {
-    absl::flat_hash_map<std::string, int> ids;  // step id -> position in plan.steps
-    std::vector<std::vector<int>> up;           // a step -> the steps it depends on or takes inputs from
-    std::vector<std::vector<int>> down;         // the reverse edges
-    std::vector<std::vector<int>> inputs;       // a step -> the steps it takes inputs from (data flow only)
-  };
   // Built on first use; requires has_plan().
   const StepGraph& graph();
+
+  // The position in plan.steps of `step` (a gavel.v1.Step message), or -1
+  // when it is not a step of this plan. Requires has_plan().
+  int PositionOf(const MessageData& step);
+
+  // Where the result of `fn` for the step at `pos` is kept: null until
+  // computed. Requires 0 <= pos < steps().size().
+  Value& Result(StepFn fn, int pos);
+  // Scratch vectors for the graph walks, sized to the plan and zeroed.
+  std::vector<char>& Seen();
+  std::vector<int>& Stack() { return storage_->stack; }
 
  private:
   EvalScope* prev_;
   Value root_;
-  std::unique_ptr<StepGraph> graph_;
+  std::unique_ptr<Storage> own_storage_;  // when none was lent
+  Storage* storage_;
+  bool used_[kNumStepFns] = {};
 };
 
 }  // namespace gavel

@@ -2,6 +2,7 @@
 // decision: the rule loop around the VM. Runtime errors fail closed, except
 // in a package in dryrun, whose findings are only reported (warnings).
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -46,6 +47,7 @@ struct Workspace {
   std::vector<uint32_t> memo_used;
   // The previous evaluation's findings: the next reserves as many.
   size_t last_violations = 0, last_warnings = 0;
+  EvalScope::Storage scope;  // the plan functions' graph and results
   bool busy = false;
 };
 
@@ -55,7 +57,8 @@ class WorkspaceLease {
  public:
   WorkspaceLease() {
     thread_local Workspace cached;
-    ws_ = cached.busy ? &fresh_ : &cached;
+    if (cached.busy) fresh_ = std::make_unique<Workspace>();
+    ws_ = fresh_ ? fresh_.get() : &cached;
     ws_->busy = true;
   }
   ~WorkspaceLease() {
@@ -75,7 +78,7 @@ class WorkspaceLease {
   Workspace& operator*() const { return *ws_; }
 
  private:
-  Workspace fresh_;
+  std::unique_ptr<Workspace> fresh_;  // only for a nested evaluation
   Workspace* ws_;
 };
 
@@ -153,13 +156,24 @@ class RuleRunner {
     }
     const std::vector<Value>& elems = range.list().elems;
     ctx_.NoteLength(elems.size());
+    // A `when` the evaluator tests natively is tested first: most steps
+    // stop there, before the frame and the reports are touched.
+    const int when_pred = over_steps && rule.when_chunk >= 0 ? index_.chunk_predicate[rule.when_chunk] : -1;
     auto visit = [&](size_t pos) {
       const Value& elem = elems[pos];
+      bool when_holds = false;  // decided here, not to be tested again
+      if (when_pred >= 0) {
+        const StepPredicate& pred = index_.predicates[when_pred];
+        const int holds = TestStepPredicate(*ctx_.program, pred, elem);
+        if (holds >= 0) ctx_.cost += pred.cost;
+        if (holds == 0) return !CheckBudget(rule, StepOf(elem));
+        when_holds = holds == 1;
+      }
       for (const auto& [slot, chunk] : rule.lets) frame_.let_ready[slot] = 0;
       // The elements of a borrowed list (plan.steps) outlive the loop.
       frame_.slots[rule.iter_slot] = range.borrowed() ? Value::Borrow(elem) : elem;
       const StepRef step = StepOf(elem);
-      Element(rule, step, over_steps ? static_cast<int64_t>(pos) : -1, permitted);
+      Element(rule, step, over_steps ? static_cast<int64_t>(pos) : -1, permitted, when_holds);
       return !CheckBudget(rule, step);
     };
     if (const int guard = index_.rule_guard[r]; guard >= 0) {
@@ -224,9 +238,10 @@ class RuleRunner {
     return false;
   }
 
-  void Element(const CompiledRule& rule, const StepRef& step, int64_t pos, std::vector<char>* permitted) {
+  void Element(const CompiledRule& rule, const StepRef& step, int64_t pos, std::vector<char>* permitted,
+               bool when_holds = false) {
     bool fires = true;
-    if (rule.when_chunk >= 0 && !Condition(rule, rule.when_chunk, step, pos, "when", &fires)) return;
+    if (rule.when_chunk >= 0 && !when_holds && !Condition(rule, rule.when_chunk, step, pos, "when", &fires)) return;
     if (!fires) return;
     bool excused = false;
     if (rule.unless_chunk >= 0 && !Condition(rule, rule.unless_chunk, step, pos, "unless", &excused)) return;
@@ -238,7 +253,9 @@ class RuleRunner {
       if (permits_) permits_->push_back(Permit{rule.qualified, step.id(), step.index});
       return;
     }
-    Violation v;
+    // Built in place: a Violation is a few strings, not worth moving.
+    const bool dryrun = rule.effect != Effect::kWarn && Dryrun(rule);
+    Violation& v = (rule.effect == Effect::kWarn || dryrun ? decision_.warnings : decision_.violations).emplace_back();
     v.rule = rule.qualified;
     v.effect = rule.effect;
     v.severity = rule.severity;
@@ -246,32 +263,29 @@ class RuleRunner {
     v.step_index = step.index;
     v.location = rule.location_text;
     v.approvers = rule.approvers;
-    v.message = Message(rule);
-    v.dryrun = rule.effect != Effect::kWarn && Dryrun(rule);
-    (rule.effect == Effect::kWarn || v.dryrun ? decision_.warnings : decision_.violations).push_back(std::move(v));
+    v.dryrun = dryrun;
+    Message(rule, &v.message);
   }
 
   bool Dryrun(const CompiledRule& rule) const {
     return ctx_.program->packages[rule.package_index].enforcement == Enforcement::kDryrun;
   }
 
-  std::string Message(const CompiledRule& rule) {
+  void Message(const CompiledRule& rule, std::string* out) {
     if (!rule.has_message) {
       std::string_view doc = rule.doc;
       doc = doc.substr(0, doc.find('\n'));
-      return doc.empty() ? absl::StrCat("rule `", rule.qualified, "` fired") : std::string(doc);
+      *out = doc.empty() ? absl::StrCat("rule `", rule.qualified, "` fired") : std::string(doc);
+      return;
     }
-    std::string out;
+    out->reserve(index_.message_reserve[&rule - ctx_.program->rules.data()]);
     for (const CompiledRule::Part& part : rule.message) {
       if (part.chunk < 0) {
-        out += part.text;
+        *out += part.text;
         continue;
       }
-      Value v = RunChunk(ctx_, part.chunk, frame_);
-      // The rule has fired; a part that fails shows its error in place.
-      out += v.is_error() ? absl::StrCat("<error: ", v.error_message(), ">") : FormatForMessage(v);
+      AppendMessagePart(out, RunChunk(ctx_, part.chunk, frame_));
     }
-    return out;
   }
 
   void Error(const CompiledRule& rule, const StepRef& step, std::string message) {
@@ -319,11 +333,12 @@ Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostSt
   ctx.budget = program.cost_budget;
   ctx.cost = 0;
   ctx.max_len = 0;
-  ctx.globals[kGlobalPlan] = plan.root;
-  ctx.globals[kGlobalContext] = plan.context();
-  ctx.globals[kGlobalAgent] = plan.agent();
+  // Borrowed: the plan outlives the evaluation (no reference counting).
+  ctx.globals[kGlobalPlan] = Value::Borrow(plan.root);
+  ctx.globals[kGlobalContext] = Value::Borrow(plan.context());
+  ctx.globals[kGlobalAgent] = Value::Borrow(plan.agent());
   ctx.ReserveStack(program);
-  EvalScope scope(plan.root);  // for the plan-aware built-ins
+  EvalScope scope(Value::Borrow(plan.root), &ws.scope);  // for the plan-aware built-ins
   ctx.pkg_lets.resize(program.package_lets.size());
   ctx.pkg_let_state.assign(program.package_lets.size(), 0);
 

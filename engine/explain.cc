@@ -471,7 +471,7 @@ ExplainElement BuildElement(const RawRule& raw, const RawElement& el, const Tree
       if (el.message[i]) {
         m.evaluated = true;
         const Value& v = el.message[i]->value;
-        text += v.is_error() ? absl::StrCat("<error: ", v.error_message(), ">") : FormatForMessage(v);
+        AppendMessagePart(&text, v);
       }
       m.children.push_back(std::move(part));
     }

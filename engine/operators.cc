@@ -615,4 +615,13 @@ Value NoSuchOverload(std::string_view function, const Value* args, size_t argc) 
 
 std::string FormatForMessage(const Value& v) { return FormatTop(v, false); }
 
+void AppendMessagePart(std::string* out, const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::kString: *out += v.str(); return;  // the usual case: no temporary
+    case ValueKind::kInt: absl::StrAppend(out, v.int_value()); return;
+    case ValueKind::kError: absl::StrAppend(out, "<error: ", v.error_message(), ">"); return;
+    default: *out += FormatTop(v, false); return;
+  }
+}
+
 }  // namespace gavel

@@ -46,6 +46,10 @@ Value NoSuchOverload(std::string_view function, const Value* args, size_t argc);
 // How a value reads inside an interpolated message: strings bare, numbers as
 // CEL's string() prints them, lists and maps as `[a, b]` / `{k: v}`.
 std::string FormatForMessage(const Value& v);
+// Appends what an interpolated part `{expr}` of a rule's message shows: the
+// value as FormatForMessage prints it, or `<error: ...>` in place (the rule
+// has fired; a part that fails does not hide the finding).
+void AppendMessagePart(std::string* out, const Value& v);
 
 // Range-checked constructors: CEL timestamps lie in years 1..9999, durations
 // within +-315,576,000,000 seconds; outside, an error value.

@@ -266,6 +266,12 @@ void PrepareProgram(Program& program) {
   FindSharedConditions(program);
   FindStepPredicates(program);
   program.index.prepared.clear();
+  program.index.message_reserve.assign(program.rules.size(), 0);
+  for (size_t r = 0; r < program.rules.size(); ++r) {
+    for (const CompiledRule::Part& part : program.rules[r].message) {
+      program.index.message_reserve[r] += part.chunk < 0 ? static_cast<uint32_t>(part.text.size()) : 32;
+    }
+  }
   for (Chunk& chunk : program.chunks) chunk.exec = FuseSuperinstructions(program, chunk);
 }
 

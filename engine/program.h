@@ -138,6 +138,9 @@ struct ExecIndex {
   std::vector<PreparedSite> prepared;  // by the operand of CALL_PREPARED
   std::vector<int> chunk_predicate;    // per chunk: index into predicates, or -1
   std::vector<StepPredicate> predicates;
+  // Per rule: what its message's text needs, guessed (the literal parts and
+  // 32 bytes per interpolation), so that it is built in one allocation.
+  std::vector<uint32_t> message_reserve;
 };
 
 struct CompiledPackage {

@@ -252,7 +252,7 @@ class Walker {
         continue;
       }
       Value v = Eval(*part.expr);
-      out += v.is_error() ? absl::StrCat("<error: ", v.error_message(), ">") : FormatForMessage(v);
+      AppendMessagePart(&out, v);
     }
     return out;
   }

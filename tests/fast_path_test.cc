@@ -5,6 +5,8 @@
 // evaluator on generated policies.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "engine/cost.h"
 #include "engine/expression.h"
 #include "engine/policy.h"
@@ -158,6 +160,41 @@ rule window {
   // `two` reused `one`'s results for s2 and s3 (s1: `two`'s own `when`
   // decided), so it did less work than `one`.
   CHECK(stats.rule_costs[RuleIndex(*policy, "two")] < stats.rule_costs[RuleIndex(*policy, "one")]);
+}
+
+TEST_CASE("plan functions: results kept per step for one evaluation, never for the next") {
+  // Two rules ask for the same upstream() and before(): computed once per
+  // step, and the thread's storage must not carry them to another plan.
+  auto policy = Compile(R"(package p
+rule secret_out {
+  deny
+  for step in plan.steps
+  when step.network.egress
+  unless !step.upstream().exists(s, s.resource.kind == "Secret")
+  message "{step.id} after {step.before().map(s, s.id)} from {step.upstream().map(s, s.id)}"
+}
+rule secret_out_again {
+  deny
+  for step in plan.steps
+  when step.network.egress && step.upstream().exists(s, s.resource.kind == "Secret")
+}
+)");
+  const char* kSteps = R"("steps": [{"id": "a", "resource": {"kind": "Secret"}}, {"id": "b", "resource": {"kind": "ConfigMap"}},
+    {"id": "c", "inputs": [%s], "network": {"egress": true}}])";
+  auto plan_with = [&](const char* inputs, const char* extra = "") {
+    char steps[512];
+    std::snprintf(steps, sizeof steps, kSteps, inputs);
+    return MustPlan(std::string("{") + extra + steps + "}");
+  };
+  const Plan from_a = plan_with(R"("a")"), from_b = plan_with(R"("b")");
+  for (int round = 0; round < 2; ++round) {
+    Decision d = Evaluate(*policy, from_a);
+    CHECK(Fired(d) == std::vector<std::string>{"p.secret_out@c", "p.secret_out_again@c"});
+    REQUIRE(!d.violations.empty());
+    CHECK(d.violations[0].message == R"(c after ["a", "b"] from ["a"])");
+    // Same step ids, other edges: nothing of the previous plan remains.
+    CHECK(Fired(Evaluate(*policy, from_b)).empty());
+  }
 }
 
 TEST_CASE("prepared calls: constant CIDR lists and windows parsed once, same results and errors") {
