@@ -36,7 +36,7 @@ EvalScope::~EvalScope() {
   // Leave the storage empty for the next scope: the results refer to this plan.
   for (int fn = 0; fn < kNumStepFns; ++fn) {
     if (!used_[fn]) continue;
-    for (Value& v : storage_->results[fn]) v = Value();
+    for (Value& v : storage_->results[fn]) v.Clear();
   }
   storage_->graph_built = false;
 }

@@ -22,7 +22,10 @@ namespace {
 struct StepRef {
   const std::string* id_ = nullptr;
   int64_t index = -1;
-  std::string id() const { return id_ ? *id_ : std::string(); }
+  const std::string& id() const {
+    static const std::string* const none = new std::string();
+    return id_ ? *id_ : *none;
+  }
 };
 
 StepRef StepOf(const Value& elem) {
@@ -63,11 +66,11 @@ class WorkspaceLease {
   }
   ~WorkspaceLease() {
     EvalContext& ctx = ws_->ctx;
-    for (Value& g : ctx.globals) g = Value();
-    for (Value& v : ctx.pkg_lets) v = Value();
-    for (Value& v : ws_->frame.slots) v = Value();
+    for (Value& g : ctx.globals) g.Clear();
+    for (Value& v : ctx.pkg_lets) v.Clear();
+    for (Value& v : ws_->frame.slots) v.Clear();
     for (uint32_t i : ws_->memo_used) {
-      ws_->memo[i] = Value();
+      ws_->memo[i].Clear();
       ws_->memo_set[i] = 0;
     }
     ws_->memo_used.clear();
@@ -164,14 +167,14 @@ class RuleRunner {
       bool when_holds = false;  // decided here, not to be tested again
       if (when_pred >= 0) {
         const StepPredicate& pred = index_.predicates[when_pred];
-        const int holds = TestStepPredicate(*ctx_.program, pred, elem);
+        const int holds = TestStepPredicate(pred, elem);
         if (holds >= 0) ctx_.cost += pred.cost;
         if (holds == 0) return !CheckBudget(rule, StepOf(elem));
         when_holds = holds == 1;
       }
       for (const auto& [slot, chunk] : rule.lets) frame_.let_ready[slot] = 0;
       // The elements of a borrowed list (plan.steps) outlive the loop.
-      frame_.slots[rule.iter_slot] = range.borrowed() ? Value::Borrow(elem) : elem;
+      frame_.slots[rule.iter_slot].AssignFrom(elem, range.borrowed());
       const StepRef step = StepOf(elem);
       Element(rule, step, over_steps ? static_cast<int64_t>(pos) : -1, permitted, when_holds);
       return !CheckBudget(rule, step);
@@ -207,7 +210,7 @@ class RuleRunner {
   Value ConditionValue(const CompiledRule& rule, int chunk, int64_t pos) {
     if (const int p = index_.chunk_predicate[chunk]; p >= 0 && pos >= 0) {
       const StepPredicate& pred = index_.predicates[p];
-      const int v = TestStepPredicate(*ctx_.program, pred, frame_.slots[rule.iter_slot]);
+      const int v = TestStepPredicate(pred, frame_.slots[rule.iter_slot]);
       if (v >= 0) {
         ctx_.cost += pred.cost;  // what the chunk costs at most
         return Value::Bool(v == 1);
@@ -271,6 +274,21 @@ class RuleRunner {
     return ctx_.program->packages[rule.package_index].enforcement == Enforcement::kDryrun;
   }
 
+  // What a message part that reads a field path of the element reads (as
+  // its chunk would, charged the same), or null: then run the chunk.
+  const Value* FieldRead(const CompiledRule& rule, int chunk) {
+    const int f = index_.part_read[chunk];
+    if (f < 0) return nullptr;
+    const StepPredicate::Atom& read = index_.field_reads[f];
+    const Value* v = &frame_.slots[rule.iter_slot];
+    for (int d = 0; d < read.depth; ++d) {
+      if (!v->is_message() || static_cast<size_t>(read.field[d]) >= v->message().fields.size()) return nullptr;
+      v = &v->message().fields[read.field[d]];
+    }
+    ctx_.cost += ctx_.program->chunks[chunk].code.size();
+    return v;
+  }
+
   void Message(const CompiledRule& rule, std::string* out) {
     if (!rule.has_message) {
       std::string_view doc = rule.doc;
@@ -282,6 +300,10 @@ class RuleRunner {
     for (const CompiledRule::Part& part : rule.message) {
       if (part.chunk < 0) {
         *out += part.text;
+        continue;
+      }
+      if (const Value* v = FieldRead(rule, part.chunk)) {
+        AppendMessagePart(out, *v);
         continue;
       }
       AppendMessagePart(out, RunChunk(ctx_, part.chunk, frame_));

@@ -201,11 +201,18 @@ bool FindPredicate(const Program& p, const Chunk& chunk, int iter_slot, StepPred
     pc = next + 1;
   }
   if (pc + 1 != code.size() || code[pc].op != Op::RETURN) return false;
-  for (const StepPredicate::Atom& a : pred->atoms) {
+  for (StepPredicate::Atom& a : pred->atoms) {
     if (a.op == Op::RETURN) continue;
     if (a.k < 0 || static_cast<size_t>(a.k) >= p.constants.size()) return false;
     const Value& c = p.constants[a.k];
     if (a.op == Op::IN ? !c.is_list() : !c.is_string()) return false;
+    if (a.op != Op::IN) {
+      a.texts = {c.str()};
+      continue;
+    }
+    for (const Value& e : c.list().elems) {
+      if (e.is_string()) a.texts.push_back(e.str());  // other kinds never equal a string
+    }
   }
   pred->cost = static_cast<uint32_t>(code.size());
   return true;
@@ -227,37 +234,27 @@ void FindStepPredicates(Program& p) {
   }
 }
 
-}  // namespace
-
-int TestStepPredicate(const Program& program, const StepPredicate& pred, const Value& step) {
-  for (const StepPredicate::Atom& atom : pred.atoms) {
-    const Value* v = &step;
-    for (int d = 0; d < atom.depth; ++d) {
-      if (!v->is_message() || static_cast<size_t>(atom.field[d]) >= v->message().fields.size()) return -1;
-      v = &v->message().fields[atom.field[d]];
+// Message parts that only read a field path of the rule's element
+// (`{step.id}`, `{step.network.host}`): read directly (evaluator.cc).
+void FindFieldReads(Program& p) {
+  ExecIndex& x = p.index;
+  x.part_read.assign(p.chunks.size(), -1);
+  x.field_reads.clear();
+  for (const CompiledRule& rule : p.rules) {
+    if (rule.range_chunk < 0) continue;
+    for (const CompiledRule::Part& part : rule.message) {
+      if (part.chunk < 0 || x.part_read[part.chunk] >= 0) continue;
+      const std::vector<Instr>& code = p.chunks[part.chunk].code;
+      StepPredicate::Atom read;
+      const size_t pc = ParseAtom(code, 0, rule.iter_slot, &read);
+      if (pc == 0 || read.op != Op::RETURN || pc + 1 != code.size() || code[pc].op != Op::RETURN) continue;
+      x.part_read[part.chunk] = static_cast<int>(x.field_reads.size());
+      x.field_reads.push_back(read);
     }
-    bool result = false;
-    if (atom.op == Op::RETURN) {
-      if (!v->is_bool()) return -1;
-      result = v->bool_value();
-    } else {
-      if (!v->is_string()) return -1;
-      const Value& c = program.constants[atom.k];
-      if (atom.op == Op::IN) {
-        for (const Value& e : c.list().elems) {
-          if (e.is_string() && e.str() == v->str()) {
-            result = true;
-            break;
-          }
-        }
-      } else {
-        result = (c.str() == v->str()) == (atom.op == Op::EQ);
-      }
-    }
-    if (result == pred.any) return result;  // decided: true for ||, false for &&
   }
-  return !pred.any;
 }
+
+}  // namespace
 
 void PrepareProgram(Program& program) {
   program.max_code_size = 0;
@@ -265,6 +262,7 @@ void PrepareProgram(Program& program) {
   BuildRuleIndex(program);
   FindSharedConditions(program);
   FindStepPredicates(program);
+  FindFieldReads(program);
   program.index.prepared.clear();
   program.index.message_reserve.assign(program.rules.size(), 0);
   for (size_t r = 0; r < program.rules.size(); ++r) {

@@ -17,7 +17,33 @@ void PrepareProgram(Program& program);
 // A step predicate's value on `step`: 1 true, 0 false, -1 when a field is
 // not of the kind the comparison needs (then run the chunk: it knows the
 // error or the dynamic comparison to make).
-int TestStepPredicate(const Program& program, const StepPredicate& pred, const Value& step);
+// Inline: the evaluator calls it for most (rule, step) pairs.
+inline int TestStepPredicate(const StepPredicate& pred, const Value& step) {
+  for (const StepPredicate::Atom& atom : pred.atoms) {
+    const Value* v = &step;
+    for (int d = 0; d < atom.depth; ++d) {
+      if (!v->is_message() || static_cast<size_t>(atom.field[d]) >= v->message().fields.size()) return -1;
+      v = &v->message().fields[atom.field[d]];
+    }
+    bool result = false;
+    if (atom.op == Op::RETURN) {
+      if (!v->is_bool()) return -1;
+      result = v->bool_value();
+    } else {
+      if (!v->is_string()) return -1;
+      const std::string_view s = v->str();
+      for (std::string_view t : atom.texts) {
+        if (t == s) {
+          result = true;
+          break;
+        }
+      }
+      if (atom.op == Op::NE) result = !result;
+    }
+    if (result == pred.any) return result;  // decided: true for ||, false for &&
+  }
+  return !pred.any;
+}
 
 }  // namespace gavel
 

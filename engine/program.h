@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -115,6 +116,9 @@ struct StepPredicate {
     int32_t field[2] = {0, 0};
     Op op = Op::RETURN; // EQ, NE, IN with constant k; RETURN: the field is a bool
     int32_t k = -1;
+    // The constant's strings (one for EQ/NE; IN: the list's strings), read
+    // straight from the program's constants, which outlive the index.
+    std::vector<std::string_view> texts;
   };
   std::vector<Atom> atoms;
   bool any = false;     // joined by || (else &&)
@@ -138,6 +142,11 @@ struct ExecIndex {
   std::vector<PreparedSite> prepared;  // by the operand of CALL_PREPARED
   std::vector<int> chunk_predicate;    // per chunk: index into predicates, or -1
   std::vector<StepPredicate> predicates;
+  // Per chunk: for a message part that reads a field path of its rule's
+  // element and nothing else, the index of that path in field_reads
+  // (an Atom with op RETURN: only depth and field are used), else -1.
+  std::vector<int> part_read;
+  std::vector<StepPredicate::Atom> field_reads;
   // Per rule: what its message's text needs, guessed (the literal parts and
   // 32 bytes per interpolation), so that it is built in one allocation.
   std::vector<uint32_t> message_reserve;

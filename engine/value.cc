@@ -117,7 +117,7 @@ const Value* MapData::FindString(std::string_view key) const {
 std::string Value::DebugString() const {
   switch (kind_) {
     case ValueKind::kNull: return "null";
-    case ValueKind::kBool: return u_.b ? "true" : "false";
+    case ValueKind::kBool: return bool_value() ? "true" : "false";
     case ValueKind::kInt: return absl::StrCat(u_.i);
     case ValueKind::kUint: return absl::StrCat(u_.u, "u");
     case ValueKind::kDouble: {

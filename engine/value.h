@@ -79,8 +79,12 @@ class Value {
  public:
   Value() : kind_(ValueKind::kNull) { u_.i = 0; }
   ~Value() { Release(); }
-  Value(const Value& o) : kind_(o.kind_), owned_(o.owned_), u_(o.u_) { Retain(); }
-  Value(Value&& o) noexcept : kind_(o.kind_), owned_(o.owned_), u_(o.u_) {
+  Value(const Value& o) : kind_(o.kind_), owned_(o.owned_) {
+    CopyPayload(o);
+    Retain();
+  }
+  Value(Value&& o) noexcept : kind_(o.kind_), owned_(o.owned_) {
+    CopyPayload(o);
     o.kind_ = ValueKind::kNull;
     o.owned_ = false;
   }
@@ -90,7 +94,7 @@ class Value {
       Release();
       kind_ = o.kind_;
       owned_ = o.owned_;
-      u_ = o.u_;
+      CopyPayload(o);
     }
     return *this;
   }
@@ -99,7 +103,7 @@ class Value {
       Release();
       kind_ = o.kind_;
       owned_ = o.owned_;
-      u_ = o.u_;
+      CopyPayload(o);
       o.kind_ = ValueKind::kNull;
       o.owned_ = false;
     }
@@ -111,8 +115,30 @@ class Value {
   static Value Borrow(const Value& v) {
     Value b;
     b.kind_ = v.kind_;
-    b.u_ = v.u_;
+    b.CopyPayload(v);
     return b;
+  }
+  // `*this = Value()` in place (no temporary: see below).
+  void Clear() {
+    Release();
+    kind_ = ValueKind::kNull;
+    owned_ = false;
+  }
+  // `*this = Borrow(v)` and `*this = borrow ? Borrow(v) : v`, in place:
+  // the VM's hottest assignments, without a temporary Value (whose partial
+  // writes and full reads stall store forwarding). `v` must not be *this.
+  void AssignBorrowed(const Value& v) {
+    Release();
+    kind_ = v.kind_;
+    owned_ = false;
+    CopyPayload(v);
+  }
+  void AssignFrom(const Value& v, bool borrow) {
+    if (borrow) {
+      AssignBorrowed(v);
+    } else {
+      *this = v;
+    }
   }
   // Turns a borrowed value into one that holds its reference.
   void Own() {
@@ -130,7 +156,7 @@ class Value {
 
   // Factories.
   static Value Null() { return Value(); }
-  static Value Bool(bool b) { Value v(ValueKind::kBool); v.u_.b = b; return v; }
+  static Value Bool(bool b) { Value v(ValueKind::kBool); v.u_.i = b; return v; }
   static Value Int(int64_t i) { Value v(ValueKind::kInt); v.u_.i = i; return v; }
   static Value Uint(uint64_t u) { Value v(ValueKind::kUint); v.u_.u = u; return v; }
   static Value Double(double d) { Value v(ValueKind::kDouble); v.u_.d = d; return v; }
@@ -164,10 +190,10 @@ class Value {
   bool is_type() const { return kind_ == ValueKind::kType; }
   bool is_message() const { return kind_ == ValueKind::kMessage; }
   bool is_error() const { return kind_ == ValueKind::kError; }
-  bool is_true() const { return kind_ == ValueKind::kBool && u_.b; }
-  bool is_false() const { return kind_ == ValueKind::kBool && !u_.b; }
+  bool is_true() const { return kind_ == ValueKind::kBool && u_.i != 0; }
+  bool is_false() const { return kind_ == ValueKind::kBool && u_.i == 0; }
 
-  bool bool_value() const { return u_.b; }
+  bool bool_value() const { return u_.i != 0; }
   int64_t int_value() const { return u_.i; }
   uint64_t uint_value() const { return u_.u; }
   double double_value() const { return u_.d; }
@@ -205,9 +231,20 @@ class Value {
   // the one flag copies and releases test.
   bool owned_ = false;
   static void Delete(HeapObject* p);  // out of line: keeps copies small
+  // Copies what `o` holds: 8 bytes, 16 only for a time. A value is often
+  // copied right after it was built, and a 16-byte load of a payload just
+  // written with 8 bytes waits for the store (no store forwarding).
+  void CopyPayload(const Value& o) {
+    if (o.kind_ == ValueKind::kTimestamp || o.kind_ == ValueKind::kDuration) {
+      u_.t = o.u_.t;
+    } else {
+      u_.i = o.u_.i;
+    }
+  }
+
   union Payload {
     Payload() : i(0) {}
-    bool b;
+    // Bools are stored as i (0 or 1): every kind but times is 8 bytes.
     int64_t i;
     uint64_t u;
     double d;

@@ -125,7 +125,7 @@ class StackRegion {
     }
   }
   ~StackRegion() {
-    for (Value* p = base_; p < *sp_; ++p) *p = Value();
+    for (Value* p = base_; p < *sp_; ++p) p->Clear();
     ctx_.stack_top = saved_top_;
   }
   StackRegion(const StackRegion&) = delete;
@@ -236,7 +236,7 @@ next:
   NEXT();
 
 L_CONST:
-  *sp++ = Value::Borrow(prog.constants[in->a]);
+  (sp++)->AssignBorrowed(prog.constants[in->a]);
   NEXT();
 L_LOAD_LOCAL:
   *sp++ = L[in->a];
@@ -245,14 +245,14 @@ L_STORE_LOCAL:
   L[in->a] = std::move(*--sp);
   NEXT();
 L_LOAD_GLOBAL:
-  *sp++ = Value::Borrow(ctx.globals[in->a]);
+  (sp++)->AssignBorrowed(ctx.globals[in->a]);
   NEXT();
 L_LOAD_VAR:
   *sp++ = in->a >= 0 && static_cast<size_t>(in->a) < ctx.variables.size() ? Value::Borrow(ctx.variables[in->a])
                                                                           : Value::Error("unbound variable");
   NEXT();
 L_LOAD_PARAM:
-  *sp++ = Value::Borrow(prog.params[in->a]);
+  (sp++)->AssignBorrowed(prog.params[in->a]);
   NEXT();
 L_LOAD_PKG_LET: {
   uint8_t& state = ctx.pkg_let_state[in->a];
@@ -285,7 +285,11 @@ L_FIELD: {
   // of some message type, not necessarily of the one met here.
   if (v.is_message() && static_cast<size_t>(in->a) < v.message().fields.size()) {
     const Value& f = v.message().fields[in->a];
-    v = v.borrowed() ? Value::Borrow(f) : Value(f);
+    if (v.borrowed()) {
+      v.AssignBorrowed(f);  // releases nothing: f stays alive
+    } else {
+      v = Value(f);  // f lives in v's object: copy it before v lets go
+    }
   } else {
     v = OpSelect(v, prog.constants[in->b].str());
   }
@@ -308,7 +312,7 @@ L_NOT: sp[-1] = OpNot(sp[-1]); NEXT();
 L_EQ: {
   bool eq;
   if (FastEq(sp[-2], sp[-1], &eq)) {
-    *--sp = Value();
+    (--sp)->Clear();
     sp[-1] = Value::Bool(eq);
   } else {
     BINARY(OpEq);
@@ -318,7 +322,7 @@ L_EQ: {
 L_NE: {
   bool eq;
   if (FastEq(sp[-2], sp[-1], &eq)) {
-    *--sp = Value();
+    (--sp)->Clear();
     sp[-1] = Value::Bool(!eq);
   } else {
     BINARY(OpNe);
@@ -334,7 +338,7 @@ L_CALL: {
   const size_t argc = static_cast<size_t>(in->b);
   Value* args = sp - argc;
   Value result = CallBuiltin(ctx, in->a, nullptr, args, argc);
-  while (sp > args) *--sp = Value();
+  while (sp > args) (--sp)->Clear();
   *sp++ = std::move(result);
 }
   NEXT();
@@ -370,7 +374,7 @@ L_LIST: {
 L_MAP: {
   Value* first = sp - 2 * in->a;
   Value m = MakeMap(first, in->a);
-  while (sp > first) *--sp = Value();
+  while (sp > first) (--sp)->Clear();
   *sp++ = std::move(m);
 }
   NEXT();
@@ -432,7 +436,7 @@ L_ITER_NEXT: {
     goto next;
   }
   // Elements of a borrowed list live as long as it does.
-  L[in->a + 2] = list.borrowed() ? Value::Borrow(elems[i]) : elems[i];
+  L[in->a + 2].AssignFrom(elems[i], list.borrowed());
   L[in->a + 1] = Value::Int(static_cast<int64_t>(i + 1));
 }
   NEXT();
@@ -544,7 +548,7 @@ L_LOCAL_FIELD2: {
   const Value& s = L[in->a];
   const int n = in->op == AsOp(FusedOp::LOCAL_FIELD) ? 1 : 2;
   if (const Value* f = FieldPath(s, in + 1, n)) {
-    *sp++ = s.borrowed() ? Value::Borrow(*f) : Value(*f);
+    (sp++)->AssignFrom(*f, s.borrowed());
     SKIP(n);
   } else {
     *sp++ = s;  // LOAD_LOCAL alone; the FIELDs after it do the rest
@@ -554,10 +558,10 @@ L_LOCAL_FIELD2: {
 L_GLOBAL_FIELD: {
   const Value& g = ctx.globals[in->a];
   if (const Value* f = FieldPath(g, in + 1, 1)) {
-    *sp++ = Value::Borrow(*f);
+    (sp++)->AssignBorrowed(*f);
     SKIP(1);
   } else {
-    *sp++ = Value::Borrow(g);
+    (sp++)->AssignBorrowed(g);
   }
 }
   NEXT();
@@ -569,7 +573,7 @@ L_NE_CONST: {
     SKIP(1);
     goto next;
   }
-  *sp++ = Value::Borrow(prog.constants[in->a]);
+  (sp++)->AssignBorrowed(prog.constants[in->a]);
 }
   NEXT();
 L_IN_CONST: {
@@ -586,7 +590,7 @@ L_IN_CONST: {
     SKIP(1);
     goto next;
   }
-  *sp++ = Value::Borrow(prog.constants[in->a]);
+  (sp++)->AssignBorrowed(prog.constants[in->a]);
 }
   NEXT();
 L_CALL_PREPARED: {
@@ -596,7 +600,7 @@ L_CALL_PREPARED: {
   bool same = true;
   for (size_t k = 1; k < argc && same; ++k) same = args[k].SameObject(site.constants[k - 1]);
   Value result = CallBuiltin(ctx, site.builtin, same ? site.call.get() : nullptr, args, argc);
-  while (sp > args) *--sp = Value();
+  while (sp > args) (--sp)->Clear();
   *sp++ = std::move(result);
 }
   NEXT();

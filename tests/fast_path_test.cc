@@ -197,6 +197,43 @@ rule secret_out_again {
   }
 }
 
+TEST_CASE("message parts that read a field path of the element: read directly, same text") {
+  auto policy = Compile(R"(package p
+rule direct {
+  deny
+  for step in plan.steps
+  message "{step.id} in {step.resource.namespace}: {step.network.egress}, {step.network.port}"
+}
+rule computed {
+  deny
+  for step in plan.steps
+  message "{step.id + ''} in {step.resource.namespace + ''}"
+}
+rule on_maps {
+  deny
+  for x in [{"a": "one"}, {"b": 2}]
+  message "{x.a}"
+}
+)");
+  const ExecIndex& index = policy->program().index;
+  const auto& rules = policy->program().rules;
+  for (const auto& part : rules[RuleIndex(*policy, "direct")].message) {
+    if (part.chunk >= 0) CHECK(index.part_read[part.chunk] >= 0);
+  }
+  for (const auto& part : rules[RuleIndex(*policy, "computed")].message) {
+    if (part.chunk >= 0) CHECK(index.part_read[part.chunk] == -1);
+  }
+  const Plan plan = MustPlan(R"({"steps": [{"id": "s1", "resource": {"namespace": "pay"}},
+    {"id": "s2", "network": {"egress": true, "port": 443}}]})");
+  Decision d = Evaluate(*policy, plan);
+  std::vector<std::string> messages;
+  for (const Violation& v : d.violations) messages.push_back(v.message);
+  CHECK(messages == std::vector<std::string>{
+                        "s1 in pay: false, 0", "s2 in : true, 443", "s1 in pay", "s2 in ",
+                        // Not a message: the chunk runs (map selection, and its error in place).
+                        "one", "<error: no such key: a>"});
+}
+
 TEST_CASE("prepared calls: constant CIDR lists and windows parsed once, same results and errors") {
   auto policy = Compile(R"(package p
 rule internal {
