@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "engine/cost.h"
 #include "engine/eval_scope.h"
@@ -48,6 +50,9 @@ struct Workspace {
   std::vector<Value> memo;
   std::vector<char> memo_set;
   std::vector<uint32_t> memo_used;
+  // Per memo slot with a key path (ExecIndex::memo_key): results by the
+  // string at that path (it points into the plan).
+  std::vector<absl::flat_hash_map<std::string_view, Value>> keyed;
   // The previous evaluation's findings: the next reserves as many.
   size_t last_violations = 0, last_warnings = 0;
   EvalScope::Storage scope;  // the plan functions' graph and results
@@ -74,6 +79,7 @@ class WorkspaceLease {
       ws_->memo_set[i] = 0;
     }
     ws_->memo_used.clear();
+    for (auto& results : ws_->keyed) results.clear();  // keeps the memory of small tables
     ws_->busy = false;
   }
   WorkspaceLease(const WorkspaceLease&) = delete;
@@ -221,11 +227,28 @@ class RuleRunner {
     const size_t i =
         static_cast<size_t>(slot) * std::max<size_t>(num_steps_, 1) + (index_.memo_per_step[slot] ? pos : 0);
     if (ws_.memo_set[i]) return ws_.memo[i];
-    Value v = RunChunk(ctx_, chunk, frame_);
+    Value v = KeyedResult(rule, chunk, slot);
     ws_.memo[i] = v;
     ws_.memo_set[i] = 1;
     ws_.memo_used.push_back(static_cast<uint32_t>(i));
     return v;
+  }
+
+  // The chunk's result, shared between the steps with the same string at
+  // the one field path it reads (ExecIndex::memo_key), when it has one.
+  Value KeyedResult(const CompiledRule& rule, int chunk, int slot) {
+    const StepPredicate::Atom& path = index_.memo_key[slot];
+    const Value* v = path.depth > 0 ? &frame_.slots[rule.iter_slot] : nullptr;
+    for (int d = 0; v != nullptr && d < path.depth; ++d) {
+      v = v->is_message() && static_cast<size_t>(path.field[d]) < v->message().fields.size()
+              ? &v->message().fields[path.field[d]]
+              : nullptr;
+    }
+    if (v == nullptr || !v->is_string()) return RunChunk(ctx_, chunk, frame_);
+    if (ws_.keyed.size() < index_.memo_key.size()) ws_.keyed.resize(index_.memo_key.size());
+    auto [it, inserted] = ws_.keyed[slot].try_emplace(std::string_view(v->str()));
+    if (inserted) it->second = RunChunk(ctx_, chunk, frame_);
+    return it->second;
   }
 
   // Evaluates a condition chunk: true, false, or an error reported here.

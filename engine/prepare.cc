@@ -119,6 +119,31 @@ bool Memoizable(const Chunk& chunk, int elem_slot, bool* reads_elem) {
   return true;
 }
 
+// Whether the chunk reads the element only through one field path
+// (`step.resource.namespace`, however many times), set in *path: every
+// LOAD_LOCAL of the element is followed by the same FIELDs, at most two.
+// Then the chunk's result is a function of the value at that path.
+bool ElementPath(const Chunk& chunk, int elem_slot, StepPredicate::Atom* path) {
+  const std::vector<Instr>& code = chunk.code;
+  path->depth = 0;
+  for (size_t pc = 0; pc < code.size(); ++pc) {
+    if (code[pc].op != Op::LOAD_LOCAL || code[pc].a != elem_slot) continue;
+    StepPredicate::Atom chain;
+    size_t at = pc + 1;
+    while (at < code.size() && code[at].op == Op::FIELD) {
+      if (chain.depth == 2) return false;
+      chain.field[chain.depth++] = code[at++].a;
+    }
+    if (chain.depth == 0) return false;  // the element itself is used
+    if (path->depth == 0) {
+      *path = chain;
+    } else if (chain.depth != path->depth || chain.field[0] != path->field[0] || chain.field[1] != path->field[1]) {
+      return false;
+    }
+  }
+  return path->depth > 0;
+}
+
 // A chunk's code as bytes (Instr has padding, so not its memory).
 std::string CodeKey(const std::vector<Instr>& code) {
   std::string key(code.size() * 9, '\0');
@@ -154,12 +179,18 @@ void FindSharedConditions(Program& p) {
       groups[{CodeKey(p.chunks[c].code), reads_elem ? rule.iter_slot : -1}].push_back(Use{c, reads_elem});
     }
   }
+  x.memo_key.clear();
   for (const auto& [key, uses] : groups) {
+    // A condition that reads one field path of the step is also shared
+    // between the steps with the same string there.
+    StepPredicate::Atom path;
+    const bool keyed = uses[0].per_step && ElementPath(p.chunks[uses[0].chunk], key.second, &path);
     // Per step, sharing is the only gain; once per evaluation, a condition
     // that ignores the element gains even alone.
-    if (uses[0].per_step && uses.size() < 2) continue;
+    if (uses[0].per_step && uses.size() < 2 && !keyed) continue;
     const int slot = static_cast<int>(x.memo_per_step.size());
     x.memo_per_step.push_back(uses[0].per_step);
+    x.memo_key.push_back(keyed ? path : StepPredicate::Atom{});
     for (const Use& u : uses) x.chunk_memo[u.chunk] = slot;
   }
 }

@@ -139,6 +139,10 @@ struct ExecIndex {
   // evaluation, and rules with the same condition share it.
   std::vector<int> chunk_memo;
   std::vector<char> memo_per_step;  // per memo slot
+  // Per memo slot: the one field path of the step its conditions read
+  // (depth 0: none or several); steps with the same string there share
+  // the result too.
+  std::vector<StepPredicate::Atom> memo_key;
   std::vector<PreparedSite> prepared;  // by the operand of CALL_PREPARED
   std::vector<int> chunk_predicate;    // per chunk: index into predicates, or -1
   std::vector<StepPredicate> predicates;

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "engine/cost.h"
 #include "engine/expression.h"
 #include "engine/policy.h"
@@ -143,7 +144,8 @@ rule window {
   CHECK(one == two);
   CHECK(index.memo_per_step[one]);
   // Different constants: different conditions, not shared.
-  CHECK(index.chunk_memo[rules[RuleIndex(*policy, "one")].when_chunk] == -1);
+  const int when_one = index.chunk_memo[rules[RuleIndex(*policy, "one")].when_chunk];
+  CHECK((when_one == -1 || when_one != index.chunk_memo[rules[RuleIndex(*policy, "two")].when_chunk]));
   // A condition that does not read the step: once per evaluation.
   const int window = index.chunk_memo[rules[RuleIndex(*policy, "window")].unless_chunk];
   REQUIRE(window >= 0);
@@ -160,6 +162,51 @@ rule window {
   // `two` reused `one`'s results for s2 and s3 (s1: `two`'s own `when`
   // decided), so it did less work than `one`.
   CHECK(stats.rule_costs[RuleIndex(*policy, "two")] < stats.rule_costs[RuleIndex(*policy, "one")]);
+}
+
+TEST_CASE("shared conditions keyed by the one field they read: shared between steps") {
+  auto policy = Compile(R"(package p
+rule scope {
+  deny
+  for step in plan.steps
+  unless agent.grants.exists(g, g.namespaces.exists(n, step.resource.namespace == n))
+}
+rule two_fields {
+  deny
+  for step in plan.steps
+  unless [step.resource.namespace, step.verb].exists(x, x == "a" || x == "b")
+}
+)");
+  const ExecIndex& index = policy->program().index;
+  const auto& rules = policy->program().rules;
+  const int scope = index.chunk_memo[rules[RuleIndex(*policy, "scope")].unless_chunk];
+  REQUIRE(scope >= 0);
+  CHECK(index.memo_key[scope].depth == 2);
+  // Two paths of the step: neither keyed nor shared (it is alone).
+  CHECK(index.chunk_memo[rules[RuleIndex(*policy, "two_fields")].unless_chunk] == -1);
+
+  auto plan_of = [](const char* a, const char* b, const char* c, const char* d) {
+    return MustPlan(absl::StrCat(R"({"agent": {"grants": [{"namespaces": ["a", "b"]}]}, "steps": [)",
+                                 R"({"id": "s1", "resource": {"namespace": ")", a, R"("}},)",
+                                 R"({"id": "s2", "resource": {"namespace": ")", b, R"("}},)",
+                                 R"({"id": "s3", "resource": {"namespace": ")", c, R"("}},)",
+                                 R"({"id": "s4", "resource": {"namespace": ")", d, R"("}}]})"));
+  };
+  CHECK(Fired(Evaluate(*policy, plan_of("a", "c", "c", "a"))) ==
+        std::vector<std::string>{"p.scope@s2", "p.scope@s3", "p.two_fields@s2", "p.two_fields@s3"});
+  // One namespace: one run of `scope`'s condition; four namespaces, four
+  // runs of the same cost (none is granted: every grant's list is walked).
+  CostStats one_cost, four_cost;
+  const std::vector<std::string> all{"p.scope@s1",      "p.scope@s2",      "p.scope@s3",      "p.scope@s4",
+                                     "p.two_fields@s1", "p.two_fields@s2", "p.two_fields@s3", "p.two_fields@s4"};
+  CHECK(Fired(EvaluateWithCost(*policy, plan_of("c", "c", "c", "c"), &one_cost)) == all);
+  CHECK(Fired(EvaluateWithCost(*policy, plan_of("c", "d", "e", "f"), &four_cost)) == all);
+  const size_t r = RuleIndex(*policy, "scope");
+  CHECK(one_cost.rule_costs[r] > 0);
+  CHECK(one_cost.rule_costs[r] * 4 == four_cost.rule_costs[r]);
+  // Nothing is kept for the next evaluation.
+  CHECK(Fired(Evaluate(*policy, plan_of("c", "a", "b", "d"))) ==
+        std::vector<std::string>{"p.scope@s1", "p.scope@s4", "p.two_fields@s1", "p.two_fields@s4"});
 }
 
 TEST_CASE("plan functions: results kept per step for one evaluation, never for the next") {
