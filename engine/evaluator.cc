@@ -238,12 +238,7 @@ class RuleRunner {
   // the one field path it reads (ExecIndex::memo_key), when it has one.
   Value KeyedResult(const CompiledRule& rule, int chunk, int slot) {
     const StepPredicate::Atom& path = index_.memo_key[slot];
-    const Value* v = path.depth > 0 ? &frame_.slots[rule.iter_slot] : nullptr;
-    for (int d = 0; v != nullptr && d < path.depth; ++d) {
-      v = v->is_message() && static_cast<size_t>(path.field[d]) < v->message().fields.size()
-              ? &v->message().fields[path.field[d]]
-              : nullptr;
-    }
+    const Value* v = path.depth > 0 ? FollowPath(path, frame_.slots[rule.iter_slot]) : nullptr;
     if (v == nullptr || !v->is_string()) return RunChunk(ctx_, chunk, frame_);
     if (ws_.keyed.size() < index_.memo_key.size()) ws_.keyed.resize(index_.memo_key.size());
     auto [it, inserted] = ws_.keyed[slot].try_emplace(std::string_view(v->str()));
@@ -302,13 +297,8 @@ class RuleRunner {
   const Value* FieldRead(const CompiledRule& rule, int chunk) {
     const int f = index_.part_read[chunk];
     if (f < 0) return nullptr;
-    const StepPredicate::Atom& read = index_.field_reads[f];
-    const Value* v = &frame_.slots[rule.iter_slot];
-    for (int d = 0; d < read.depth; ++d) {
-      if (!v->is_message() || static_cast<size_t>(read.field[d]) >= v->message().fields.size()) return nullptr;
-      v = &v->message().fields[read.field[d]];
-    }
-    ctx_.cost += ctx_.program->chunks[chunk].code.size();
+    const Value* v = FollowPath(index_.field_reads[f], frame_.slots[rule.iter_slot]);
+    if (v != nullptr) ctx_.cost += ctx_.program->chunks[chunk].code.size();
     return v;
   }
 

@@ -20,11 +20,8 @@ void PrepareProgram(Program& program);
 // Inline: the evaluator calls it for most (rule, step) pairs.
 inline int TestStepPredicate(const StepPredicate& pred, const Value& step) {
   for (const StepPredicate::Atom& atom : pred.atoms) {
-    const Value* v = &step;
-    for (int d = 0; d < atom.depth; ++d) {
-      if (!v->is_message() || static_cast<size_t>(atom.field[d]) >= v->message().fields.size()) return -1;
-      v = &v->message().fields[atom.field[d]];
-    }
+    const Value* v = FollowPath(atom, step);
+    if (v == nullptr) return -1;
     bool result = false;
     if (atom.op == Op::RETURN) {
       if (!v->is_bool()) return -1;

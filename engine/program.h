@@ -125,6 +125,18 @@ struct StepPredicate {
   uint32_t cost = 0;    // the chunk's length: what running it costs at most
 };
 
+// The value at `path` (its depth fields, followed from `from`), or null
+// when a value on the way is not a message with that field: what the VM's
+// FIELDs would read, without running them.
+inline const Value* FollowPath(const StepPredicate::Atom& path, const Value& from) {
+  const Value* v = &from;
+  for (int d = 0; d < path.depth; ++d) {
+    if (!v->is_message() || static_cast<size_t>(path.field[d]) >= v->message().fields.size()) return nullptr;
+    v = &v->message().fields[path.field[d]];
+  }
+  return v;
+}
+
 struct ExecIndex {
   // Per rule: it ranges over plan.steps (its range chunk is `plan.steps`,
   // checked on the bytecode: a bundle's over_steps flag is not trusted).
