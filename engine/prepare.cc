@@ -285,6 +285,23 @@ void FindFieldReads(Program& p) {
   }
 }
 
+// Step predicates and field reads were found for the element slot of one
+// rule that uses the chunk (their code starts by loading it); a crafted
+// bundle could share the chunk with a rule whose element is elsewhere, or
+// that has none: then the chunk runs as it is.
+void KeepOwnSlotsOnly(Program& p) {
+  ExecIndex& x = p.index;
+  for (const CompiledRule& rule : p.rules) {
+    auto check = [&](int chunk, std::vector<int>& fast) {
+      if (chunk < 0 || fast[chunk] < 0) return;
+      if (rule.range_chunk < 0 || p.chunks[chunk].code[0].a != rule.iter_slot) fast[chunk] = -1;
+    };
+    check(rule.when_chunk, x.chunk_predicate);
+    check(rule.unless_chunk, x.chunk_predicate);
+    for (const CompiledRule::Part& part : rule.message) check(part.chunk, x.part_read);
+  }
+}
+
 }  // namespace
 
 void PrepareProgram(Program& program) {
@@ -294,6 +311,7 @@ void PrepareProgram(Program& program) {
   FindSharedConditions(program);
   FindStepPredicates(program);
   FindFieldReads(program);
+  KeepOwnSlotsOnly(program);
   program.index.prepared.clear();
   program.index.message_reserve.assign(program.rules.size(), 0);
   for (size_t r = 0; r < program.rules.size(); ++r) {
