@@ -21,9 +21,14 @@ bool IsField(const Program& p, const Instr& in, int index, const char* name) {
          p.constants[in.b].is_string() && p.constants[in.b].str() == name;
 }
 
+// Whether `c` names a chunk. CompiledPolicy also prepares programs that
+// are not verified yet (hand-made ones, before a bundle is written and
+// read back): chunk indexes are checked, not trusted.
+bool IsChunk(const Program& p, int c) { return c >= 0 && static_cast<size_t>(c) < p.chunks.size(); }
+
 // Whether the rule's range chunk is `plan.steps`.
 bool RangeIsPlanSteps(const Program& p, const CompiledRule& rule) {
-  if (rule.range_chunk < 0 || rule.iter_slot < 0) return false;
+  if (!IsChunk(p, rule.range_chunk) || rule.iter_slot < 0) return false;
   const std::vector<Instr>& code = p.chunks[rule.range_chunk].code;
   return code.size() == 3 && code[0].op == Op::LOAD_GLOBAL && code[0].a == kGlobalPlan &&
          IsField(p, code[1], kPlanSteps, "steps") && code[2].op == Op::RETURN;
@@ -31,7 +36,7 @@ bool RangeIsPlanSteps(const Program& p, const CompiledRule& rule) {
 
 // The guard `when` starts with, if any (program.h, RuleGuard).
 bool FindGuard(const Program& p, const CompiledRule& rule, RuleGuard* guard) {
-  if (rule.when_chunk < 0) return false;
+  if (!IsChunk(p, rule.when_chunk)) return false;
   const std::vector<Instr>& code = p.chunks[rule.when_chunk].code;
   const size_t n = code.size();
   if (n < 5 || code[0].op != Op::LOAD_LOCAL || code[0].a != rule.iter_slot) return false;
@@ -172,7 +177,7 @@ void FindSharedConditions(Program& p) {
     const CompiledRule& rule = p.rules[r];
     if (rule.range_chunk < 0) continue;  // a plan-level rule runs its conditions once anyway
     for (int c : {rule.when_chunk, rule.unless_chunk}) {
-      if (c < 0) continue;
+      if (!IsChunk(p, c)) continue;
       bool reads_elem = false;
       // Only plan.steps elements have a position to key the result by.
       if (!Memoizable(p.chunks[c], x.over_steps[r] ? rule.iter_slot : -1, &reads_elem)) continue;
@@ -258,7 +263,7 @@ void FindStepPredicates(Program& p) {
     const CompiledRule& rule = p.rules[r];
     for (int c : {rule.when_chunk, rule.unless_chunk}) {
       StepPredicate pred;
-      if (c < 0 || !FindPredicate(p, p.chunks[c], rule.iter_slot, &pred)) continue;
+      if (!IsChunk(p, c) || !FindPredicate(p, p.chunks[c], rule.iter_slot, &pred)) continue;
       x.chunk_predicate[c] = static_cast<int>(x.predicates.size());
       x.predicates.push_back(std::move(pred));
     }
@@ -274,7 +279,7 @@ void FindFieldReads(Program& p) {
   for (const CompiledRule& rule : p.rules) {
     if (rule.range_chunk < 0) continue;
     for (const CompiledRule::Part& part : rule.message) {
-      if (part.chunk < 0 || x.part_read[part.chunk] >= 0) continue;
+      if (!IsChunk(p, part.chunk) || x.part_read[part.chunk] >= 0) continue;
       const std::vector<Instr>& code = p.chunks[part.chunk].code;
       StepPredicate::Atom read;
       const size_t pc = ParseAtom(code, 0, rule.iter_slot, &read);
@@ -293,7 +298,7 @@ void KeepOwnSlotsOnly(Program& p) {
   ExecIndex& x = p.index;
   for (const CompiledRule& rule : p.rules) {
     auto check = [&](int chunk, std::vector<int>& fast) {
-      if (chunk < 0 || fast[chunk] < 0) return;
+      if (!IsChunk(p, chunk) || fast[chunk] < 0) return;
       if (rule.range_chunk < 0 || p.chunks[chunk].code[0].a != rule.iter_slot) fast[chunk] = -1;
     };
     check(rule.when_chunk, x.chunk_predicate);
