@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "engine/ast.h"
 #include "engine/schema.h"
 #include "engine/superinstructions.h"
@@ -150,29 +151,54 @@ bool ElementPath(const Chunk& chunk, int elem_slot, StepPredicate::Atom* path) {
 }
 
 // A chunk's code as bytes (Instr has padding, so not its memory).
-std::string CodeKey(const std::vector<Instr>& code) {
-  std::string key(code.size() * 9, '\0');
-  char* out = key.data();
-  for (const Instr& in : code) {
-    *out++ = static_cast<char>(in.op);
-    std::memcpy(out, &in.a, 4);
-    std::memcpy(out + 4, &in.b, 4);
-    out += 8;
+// A condition's code and the element's slot, compared instruction by
+// instruction: no key strings built (this runs for every condition of a
+// bundle when it loads).
+struct Condition {
+  const std::vector<Instr>* code;
+  int slot;
+};
+struct ConditionHash {
+  size_t operator()(const Condition& k) const {
+    uint64_t h = static_cast<uint64_t>(k.slot) + 0x9e3779b97f4a7c15ULL;
+    for (const Instr& in : *k.code) {
+      const uint64_t word = (static_cast<uint64_t>(static_cast<uint32_t>(in.a)) << 32 | static_cast<uint32_t>(in.b)) ^
+                            static_cast<uint64_t>(in.op) << 56;
+      h = (h ^ word) * 0xbf58476d1ce4e5b9ULL;
+      h ^= h >> 31;
+    }
+    return static_cast<size_t>(h);
   }
-  return key;
-}
+};
+struct ConditionEq {
+  bool operator()(const Condition& x, const Condition& y) const {
+    if (x.slot != y.slot || x.code->size() != y.code->size()) return false;
+    for (size_t i = 0; i < x.code->size(); ++i) {
+      const Instr& a = (*x.code)[i];
+      const Instr& b = (*y.code)[i];
+      if (a.op != b.op || a.a != b.a || a.b != b.b) return false;
+    }
+    return true;
+  }
+};
 
 void FindSharedConditions(Program& p) {
   ExecIndex& x = p.index;
   x.chunk_memo.assign(p.chunks.size(), -1);
   x.memo_per_step.clear();
   // Conditions by their code (constants are deduplicated by the compiler,
-  // so the same text compiles to the same code) and the element's slot.
+  // so the same text compiles to the same code) and the element's slot;
+  // groups in the order they are first met.
   struct Use {
     int chunk;
     bool per_step;
   };
-  std::map<std::pair<std::string, int>, std::vector<Use>> groups;
+  absl::flat_hash_map<Condition, size_t, ConditionHash, ConditionEq> group_of;
+  // A chunk some rule cannot share (it reads that rule's frame beyond the
+  // element: a crafted bundle giving one chunk to rules whose elements are
+  // in different slots) is never memoized, for any rule: the memo is per chunk.
+  std::vector<char> refused(p.chunks.size(), 0);
+  std::vector<std::pair<int, std::vector<Use>>> groups;  // (the element's slot or -1, uses)
   for (size_t r = 0; r < p.rules.size(); ++r) {
     const CompiledRule& rule = p.rules[r];
     if (rule.range_chunk < 0) continue;  // a plan-level rule runs its conditions once anyway
@@ -180,23 +206,31 @@ void FindSharedConditions(Program& p) {
       if (!IsChunk(p, c)) continue;
       bool reads_elem = false;
       // Only plan.steps elements have a position to key the result by.
-      if (!Memoizable(p.chunks[c], x.over_steps[r] ? rule.iter_slot : -1, &reads_elem)) continue;
-      groups[{CodeKey(p.chunks[c].code), reads_elem ? rule.iter_slot : -1}].push_back(Use{c, reads_elem});
+      if (!Memoizable(p.chunks[c], x.over_steps[r] ? rule.iter_slot : -1, &reads_elem)) {
+        refused[c] = 1;
+        continue;
+      }
+      const int slot = reads_elem ? rule.iter_slot : -1;
+      auto [it, inserted] = group_of.try_emplace(Condition{&p.chunks[c].code, slot}, groups.size());
+      if (inserted) groups.emplace_back(slot, std::vector<Use>());
+      groups[it->second].second.push_back(Use{c, reads_elem});
     }
   }
   x.memo_key.clear();
-  for (const auto& [key, uses] : groups) {
+  for (const auto& [elem_slot, uses] : groups) {
     // A condition that reads one field path of the step is also shared
     // between the steps with the same string there.
     StepPredicate::Atom path;
-    const bool keyed = uses[0].per_step && ElementPath(p.chunks[uses[0].chunk], key.second, &path);
+    const bool keyed = uses[0].per_step && ElementPath(p.chunks[uses[0].chunk], elem_slot, &path);
     // Per step, sharing is the only gain; once per evaluation, a condition
     // that ignores the element gains even alone.
     if (uses[0].per_step && uses.size() < 2 && !keyed) continue;
     const int slot = static_cast<int>(x.memo_per_step.size());
     x.memo_per_step.push_back(uses[0].per_step);
     x.memo_key.push_back(keyed ? path : StepPredicate::Atom{});
-    for (const Use& u : uses) x.chunk_memo[u.chunk] = slot;
+    for (const Use& u : uses) {
+      if (!refused[u.chunk]) x.chunk_memo[u.chunk] = slot;
+    }
   }
 }
 

@@ -538,6 +538,56 @@ TEST_CASE("what verification lets through fails closed at run time") {
   CHECK(EvaluateSteps(**field).verdict == Verdict::kDeny);
 }
 
+TEST_CASE("a condition chunk shared with a rule whose element is in another slot runs as it is") {
+  // Rule `a` (element in slot 1) has `when step.resource.kind == "Pod"`,
+  // which the engine tests natively on the step. A crafted program gives
+  // rule `b` (element in slot 2, run first) the same chunk: for `b` it
+  // reads slot 1, still empty, and the VM fails closed with an error. The
+  // native test applied to `b`'s element would report s1 instead.
+  const Schema& schema = Schema::Get();
+  auto craft = [&](Program& p) {
+    const int k = static_cast<int>(p.constants.size());
+    for (const char* text : {"steps", "resource", "kind", "Pod"}) p.constants.push_back(Value::String(text));
+    SetCode(p, 0, {{Op::LOAD_LOCAL, 1, 0}, {Op::FIELD, schema.step.Find("resource")->index, k + 1},
+                   {Op::FIELD, schema.resource.Find("kind")->index, k + 2}, {Op::CONST, k + 3, 0},
+                   {Op::EQ, 0, 0}, {Op::RETURN, 0, 0}});
+    Chunk range = p.chunks[0];
+    range.code = {{Op::LOAD_GLOBAL, kGlobalPlan, 0}, {Op::FIELD, schema.plan.Find("steps")->index, k},
+                  {Op::RETURN, 0, 0}};
+    range.offsets.assign(range.code.size(), 0);
+    p.chunks.push_back(range);
+    CompiledRule a = p.rules[0];
+    a.name = "a";
+    a.qualified = "hand.a";
+    a.range_chunk = 1;
+    a.iter_slot = 1;
+    CompiledRule b = a;
+    b.name = "b";
+    b.qualified = "hand.b";
+    b.iter_slot = 2;
+    p.rules = {b, a};
+  };
+  auto plan = DecodePlanJson(R"({"steps": [{"id": "s1", "resource": {"kind": "Pod"}}, {"id": "s2"}]})");
+  REQUIRE(plan.ok());
+  auto check = [&](const CompiledPolicy& policy) {
+    Decision d = Evaluate(policy, *plan);
+    INFO(d.ToJson("p"));
+    REQUIRE(d.violations.size() == 1);
+    CHECK(d.violations[0].rule == "hand.a");
+    CHECK(d.violations[0].step == "s1");
+    REQUIRE(d.errors.size() == 2);  // b, on each step
+    CHECK(d.errors[0].rule == "hand.b");
+    CHECK(d.errors[1].rule == "hand.b");
+  };
+  auto p = HandProgram();
+  craft(*p);
+  check(CompiledPolicy(std::move(p)));  // prepared as it is
+  auto loaded = RoundTrip(craft);       // and verified from a bundle
+  INFO(loaded.status());
+  REQUIRE(loaded.ok());
+  check(**loaded);
+}
+
 // ---------------------------------------------------------------------------
 // Damaged bundles.
 
