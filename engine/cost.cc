@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "engine/builtins.h"
 #include "engine/program.h"
@@ -25,14 +26,18 @@ uint64_t SatMul(uint64_t a, uint64_t b) {
   return __builtin_mul_overflow(a, b, &r) ? kMax : r;
 }
 
-void AddTo(CostBound& to, const CostBound& p, uint64_t scale = 1) {
+// A CostBound while it is built: inline up to degree 3 (no allocation for
+// the chunks of a bundle being loaded, almost all of degree 0 or 1).
+using Poly = absl::InlinedVector<uint64_t, 4>;
+
+void AddTo(Poly& to, const Poly& p) {
   if (to.size() < p.size()) to.resize(p.size(), 0);
-  for (size_t i = 0; i < p.size(); ++i) to[i] = SatAdd(to[i], SatMul(p[i], scale));
+  for (size_t i = 0; i < p.size(); ++i) to[i] = SatAdd(to[i], p[i]);
 }
 
-CostBound Mul(const CostBound& a, const CostBound& b) {
+Poly Mul(const Poly& a, const Poly& b) {
   if (a.empty() || b.empty()) return {};
-  CostBound r(a.size() + b.size() - 1, 0);
+  Poly r(a.size() + b.size() - 1, 0);
   for (size_t i = 0; i < a.size(); ++i) {
     for (size_t j = 0; j < b.size(); ++j) r[i + j] = SatAdd(r[i + j], SatMul(a[i], b[j]));
   }
@@ -40,7 +45,7 @@ CostBound Mul(const CostBound& a, const CostBound& b) {
 }
 
 // (n+1)^d, memoized by d.
-const CostBound& LoopFactor(std::vector<CostBound>& memo, size_t d) {
+const Poly& LoopFactor(std::vector<Poly>& memo, size_t d) {
   if (memo.empty()) memo.push_back({1});
   while (memo.size() <= d) memo.push_back(Mul(memo.back(), {1, 1}));
   return memo[d];
@@ -56,32 +61,40 @@ class BoundBuilder {
   }
 
   CostBound Rule(const CompiledRule& r) {
-    CostBound element;
+    Poly element;
     auto add = [&](int c) {
       if (c >= 0 && static_cast<size_t>(c) < chunks_.size()) AddTo(element, chunks_[c]);
     };
     add(r.when_chunk);
     add(r.unless_chunk);
     for (const CompiledRule::Part& part : r.message) add(part.chunk);
-    if (r.range_chunk < 0) return element.empty() ? CostBound{0} : element;
-    CostBound total;
+    if (r.range_chunk < 0) return element.empty() ? CostBound{0} : CostBound(element.begin(), element.end());
+    Poly total;
     if (static_cast<size_t>(r.range_chunk) < chunks_.size()) AddTo(total, chunks_[r.range_chunk]);
     AddTo(total, {0, 1});                  // a map range becomes its keys
     AddTo(total, Mul(element, {0, 1}));    // at most n elements
-    return total;
+    return CostBound(total.begin(), total.end());
   }
 
  private:
-  CostBound Chunk(int c) {
+  // An instruction's cost, c0 + c1 * n (no allocation: this runs for
+  // every instruction of a program when a bundle loads).
+  struct Linear {
+    uint64_t c0 = 0, c1 = 0;
+  };
+
+  Poly Chunk(int c) {
     const std::vector<Instr>& code = p_.chunks[c].code;
     const int64_t n = static_cast<int64_t>(code.size());
     // Loop depth of each instruction: +1 from a head to its last back edge.
-    std::vector<int64_t> loop_end(n, -1);
+    std::vector<int64_t>& loop_end = loop_end_;
+    loop_end.assign(n, -1);
     for (int64_t pc = 0; pc < n; ++pc) {
       const int64_t target = pc + 1 + code[pc].a;
       if (code[pc].op == Op::JUMP && target <= pc && target >= 0) loop_end[target] = std::max(loop_end[target], pc);
     }
-    std::vector<int64_t> delta(n + 1, 0);
+    std::vector<int64_t>& delta = delta_;
+    delta.assign(n + 1, 0);
     for (int64_t pc = 0; pc < n; ++pc) {
       if (loop_end[pc] >= 0) {
         ++delta[pc];
@@ -89,40 +102,47 @@ class BoundBuilder {
       }
     }
     // Instruction costs by depth, then one multiplication per depth.
-    std::vector<CostBound> by_depth;
-    CostBound once;  // lets: at most once per run of the chunk
+    std::vector<Linear>& by_depth = by_depth_;
+    by_depth.clear();
+    Poly once;  // lets: at most once per run of the chunk
     int64_t depth = 0;
     for (int64_t pc = 0; pc < n; ++pc) {
       depth += delta[pc];
       const size_t d = static_cast<size_t>(std::max<int64_t>(depth, 0));
       if (by_depth.size() <= d) by_depth.resize(d + 1);
-      AddTo(by_depth[d], InstrCost(code[pc]));
+      const Linear cost = InstrCost(code[pc]);
+      by_depth[d].c0 = SatAdd(by_depth[d].c0, cost.c0);
+      by_depth[d].c1 = SatAdd(by_depth[d].c1, cost.c1);
       const Instr& in = code[pc];
       if ((in.op == Op::LOAD_PKG_LET || in.op == Op::LOAD_RULE_LET) && in.b >= 0 && in.b < c) {
         AddTo(once, chunks_[in.b]);
       }
     }
-    CostBound total = once;
+    Poly total = once;
     for (size_t d = 0; d < by_depth.size(); ++d) {
-      if (!by_depth[d].empty()) AddTo(total, Mul(by_depth[d], LoopFactor(memo_, d)));
+      const Linear& k = by_depth[d];
+      if (k.c0 == 0 && k.c1 == 0) continue;  // no instruction at this depth
+      AddTo(total, Mul(k.c1 == 0 ? Poly{k.c0} : Poly{k.c0, k.c1}, LoopFactor(memo_, d)));
     }
     return total;
   }
 
-  static CostBound InstrCost(const Instr& in) {
+  static Linear InstrCost(const Instr& in) {
     switch (in.op) {
       case Op::CALL:
         // Each list/map argument and a list/map result: at most n elements.
         if (CollectionSizedBuiltin(in.a)) return {1, static_cast<uint64_t>(std::max(in.b, 0)) + 1};
-        return {1};
+        return {1, 0};
       case Op::ITER_INIT: return {1, 1};  // a map becomes the list of its keys
-      default: return {1};
+      default: return {1, 0};
     }
   }
 
   const Program& p_;
-  std::vector<CostBound> chunks_;
-  std::vector<CostBound> memo_;
+  std::vector<Poly> chunks_;
+  std::vector<Poly> memo_;
+  std::vector<int64_t> loop_end_, delta_;  // Chunk()'s scratch
+  std::vector<Linear> by_depth_;
 };
 
 }  // namespace

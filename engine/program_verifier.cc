@@ -204,9 +204,11 @@ class Verifier {
 
     // Control flow and stack depth, in one pass: every edge but a backward
     // JUMP goes forward, so each instruction's depth is known when reached.
-    std::vector<int64_t> depth(n, -1);
+    std::vector<int64_t>& depth = depth_;
+    depth.assign(n, -1);
     depth[0] = 0;
-    std::vector<int64_t> loop_end(n, -1);  // per loop head: its last backward JUMP
+    std::vector<int64_t>& loop_end = loop_end_;  // per loop head: its last backward JUMP
+    loop_end.assign(n, -1);
     for (int64_t pc = 0; pc < n; ++pc) {
       if (depth[pc] < 0) continue;  // unreachable: never runs
       const Instr& in = code[pc];
@@ -293,12 +295,14 @@ class Verifier {
     // backward JUMP) exits past its body, is nested in or disjoint from the
     // others, and nothing in its body but the head writes its list or its
     // position, so each pass through the head consumes an element.
-    std::vector<int64_t> open;  // heads of the loops around pc, innermost last
-    std::vector<int64_t> w;
+    std::vector<int64_t>& open = open_;  // heads of the loops around pc, innermost last
+    open.clear();
+    std::vector<int64_t>& w = w_;
+    std::vector<int64_t>& all = writes_[c];
     for (int64_t pc = 0; pc < n; ++pc) {
       while (!open.empty() && loop_end[open.back()] < pc) open.pop_back();
       Writes(code[pc], &w);
-      work_ += static_cast<int64_t>(open.size() * (w.size() + 1));
+      work_ += static_cast<int64_t>((open.size() + 1) * (w.size() + 1));
       if (work_ > kMaxWork) return Fail(absl::StrCat("chunk ", c, ": too complex to verify"));
       for (int64_t head : open) {
         const int64_t s = code[head].a;
@@ -315,15 +319,8 @@ class Verifier {
         if (pc + 1 + int64_t{code[pc].b} <= loop_end[pc]) return at(pc, "loop exits inside its body");
         open.push_back(pc);
       }
-    }
-
-    // What this chunk writes in its frame, for the chunks that run it as a let.
-    std::vector<int64_t>& all = writes_[c];
-    for (int64_t pc = 0; pc < n; ++pc) {
-      Writes(code[pc], &w);
+      // What this chunk writes in its frame, for the chunks that run it as a let.
       all.insert(all.end(), w.begin(), w.end());
-      work_ += static_cast<int64_t>(w.size());
-      if (work_ > kMaxWork) return Fail(absl::StrCat("chunk ", c, ": too complex to verify"));
     }
     std::sort(all.begin(), all.end());
     all.erase(std::unique(all.begin(), all.end()), all.end());
@@ -375,6 +372,8 @@ class Verifier {
   const Program& p_;
   std::vector<std::vector<int64_t>> writes_;  // per chunk: the frame slots it may write
   int64_t work_ = 0;
+  // CheckChunk()'s scratch, reused from chunk to chunk (a bundle has thousands).
+  std::vector<int64_t> depth_, loop_end_, open_, w_;
 };
 
 }  // namespace
