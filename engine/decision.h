@@ -15,6 +15,9 @@ enum class Verdict : uint8_t { kAllow, kDeny, kNeedsApproval };
 const char* VerdictName(Verdict v);  // "allow", "deny", "needs_approval"
 
 struct Violation {
+  // User-provided: `emplace_back()` then skips zero-filling the whole object
+  // before the members' own initializers (the evaluator builds findings in place).
+  Violation() {}
   std::string rule;       // package.name
   Effect effect = Effect::kDeny;
   std::string severity;   // info, low, medium, high, critical

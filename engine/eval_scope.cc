@@ -33,11 +33,16 @@ EvalScope::EvalScope(Value plan_root, Storage* storage)
 
 EvalScope::~EvalScope() {
   current_scope = prev_;
-  // Leave the storage empty for the next scope: the results refer to this plan.
+  // Leave the storage empty for the next scope: the results refer to this
+  // plan. Only this plan's entries can be set (Result() is indexed by its
+  // steps; a larger earlier plan's tail was cleared by its own scope).
+  const size_t n = steps().size();
   for (int fn = 0; fn < kNumStepFns; ++fn) {
     if (!used_[fn]) continue;
-    for (Value& v : storage_->results[fn]) v.Clear();
+    std::vector<Value>& results = storage_->results[fn];
+    for (size_t i = 0; i < n && i < results.size(); ++i) results[i].Clear();
   }
+  if (storage_->graph_built) storage_->graph.ids.clear();  // its keys point into this plan
   storage_->graph_built = false;
 }
 

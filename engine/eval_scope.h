@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -26,7 +27,8 @@ namespace gavel {
 class EvalScope {
  public:
   struct StepGraph {
-    absl::flat_hash_map<std::string, int> ids;  // step id -> position in plan.steps
+    // step id (pointing into the plan) -> position in plan.steps
+    absl::flat_hash_map<std::string_view, int> ids;
     std::vector<std::vector<int>> up;           // a step -> the steps it depends on or takes inputs from
     std::vector<std::vector<int>> down;         // the reverse edges
     std::vector<std::vector<int>> inputs;       // a step -> the steps it takes inputs from (data flow only)

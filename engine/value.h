@@ -140,6 +140,13 @@ class Value {
       *this = v;
     }
   }
+  // `*this = Int(i)` in place (loop counters).
+  void SetInt(int64_t i) {
+    Release();
+    kind_ = ValueKind::kInt;
+    owned_ = false;
+    u_.i = i;
+  }
   // Turns a borrowed value into one that holds its reference.
   void Own() {
     if (on_heap() && !owned_) {

@@ -420,7 +420,7 @@ L_ITER_INIT: {
     pc += in->b;
     goto next;
   }
-  L[in->a + 1] = Value::Int(0);
+  L[in->a + 1].SetInt(0);
 }
   NEXT();
 L_ITER_NEXT: {
@@ -437,7 +437,7 @@ L_ITER_NEXT: {
   }
   // Elements of a borrowed list live as long as it does.
   L[in->a + 2].AssignFrom(elems[i], list.borrowed());
-  L[in->a + 1] = Value::Int(static_cast<int64_t>(i + 1));
+  L[in->a + 1].SetInt(static_cast<int64_t>(i + 1));
 }
   NEXT();
 L_ITER_INIT2: {
@@ -448,7 +448,7 @@ L_ITER_INIT2: {
     goto next;
   }
   L[in->a] = std::move(r);
-  L[in->a + 1] = Value::Int(0);
+  L[in->a + 1].SetInt(0);
 }
   NEXT();
 L_ITER_NEXT2: {
@@ -461,15 +461,14 @@ L_ITER_NEXT2: {
     pc += in->b;
     goto next;
   }
-  auto take = [&r](const Value& v) { return r.borrowed() ? Value::Borrow(v) : v; };
   if (r.is_list()) {
-    L[in->a + 2] = Value::Int(static_cast<int64_t>(i));
-    L[in->a + 4] = take(r.list().elems[i]);
+    L[in->a + 2].SetInt(static_cast<int64_t>(i));
+    L[in->a + 4].AssignFrom(r.list().elems[i], r.borrowed());
   } else {
-    L[in->a + 2] = take(r.map().entries[i].first);
-    L[in->a + 4] = take(r.map().entries[i].second);
+    L[in->a + 2].AssignFrom(r.map().entries[i].first, r.borrowed());
+    L[in->a + 4].AssignFrom(r.map().entries[i].second, r.borrowed());
   }
-  L[in->a + 1] = Value::Int(static_cast<int64_t>(i + 1));
+  L[in->a + 1].SetInt(static_cast<int64_t>(i + 1));
 }
   NEXT();
 L_ACC_PUT: {
@@ -502,7 +501,7 @@ L_ACC_COUNT: {
   int64_t count = 0;
   if (!L[in->a].is_int() || __builtin_add_overflow(L[in->a].int_value(), 1, &count)) return CorruptBytecode();
   if (v.is_true()) {
-    L[in->a] = Value::Int(count);
+    L[in->a].SetInt(count);
   } else if (!v.is_false()) {
     L[in->a] = NotBool(v, "exists_one()");
     pc += in->b;

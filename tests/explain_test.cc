@@ -325,7 +325,11 @@ TEST_CASE("the outcomes agree with the compiled engine on every example plan") {
   // And the comparison does notice a difference.
   ExplainReport r = Explain(*f.checked, PlanOf(kPlan));
   Decision fake;
-  fake.violations.push_back(Violation{"airgap.no_external_egress", Effect::kDeny, "high", "a", 0, "", "", {}, false});
+  Violation& v = fake.violations.emplace_back();
+  v.rule = "airgap.no_external_egress";
+  v.severity = "high";
+  v.step = "a";
+  v.step_index = 0;
   CHECK(CompareWithDecision(r, fake, {}) != "");
 }
 

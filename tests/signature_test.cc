@@ -272,7 +272,13 @@ TEST_CASE("policy digest") {
 
 TEST_CASE("decision log lines") {
   Decision d;
-  d.violations.push_back(Violation{"p.r", Effect::kDeny, "high", "s1", 0, "no \"quotes\"", "p.gavel:3:1", {}, false});
+  Violation& v = d.violations.emplace_back();
+  v.rule = "p.r";
+  v.severity = "high";
+  v.step = "s1";
+  v.step_index = 0;
+  v.message = "no \"quotes\"";
+  v.location = "p.gavel:3:1";
   d.Finish();
   DecisionRecord record{"plans/a.json", Sha256Hex("plan"), Sha256Hex("policy"), &d,
                         absl::FromUnixMillis(1764170645123)};
