@@ -20,23 +20,29 @@
 namespace gavel {
 namespace {
 
-// The step an element is (for reports), or none: the id points into the plan.
-struct StepRef {
-  const std::string* id_ = nullptr;
-  int64_t index = -1;
+// The step an element is (for reports), or none. Read only when something
+// is reported: most elements report nothing, and the reads are pointer chases.
+class StepRef {
+ public:
+  StepRef() = default;
+  explicit StepRef(const Value& elem) : elem_(&elem) {}
   const std::string& id() const {
     static const std::string* const none = new std::string();
-    return id_ ? *id_ : *none;
+    const MessageData* m = step();
+    return m ? m->fields[kStepId].str() : *none;
   }
-};
+  int64_t index() const {
+    const MessageData* m = step();
+    return m ? m->fields[kStepIndex].int_value() : -1;
+  }
 
-StepRef StepOf(const Value& elem) {
-  if (elem.is_message() && elem.message().type == &Schema::Get().step) {
-    const MessageData& m = elem.message();
-    return StepRef{&m.fields[kStepId].str(), m.fields[kStepIndex].int_value()};
+ private:
+  const MessageData* step() const {
+    if (elem_ == nullptr || !elem_->is_message() || elem_->message().type != &Schema::Get().step) return nullptr;
+    return &elem_->message();
   }
-  return StepRef{};
-}
+  const Value* elem_ = nullptr;  // an element of the rule's range, which outlives the reports' making
+};
 
 // What an evaluation needs besides the policy and the plan, kept per thread
 // and reused, so that a warm evaluation allocates only for what it reports.
@@ -175,13 +181,13 @@ class RuleRunner {
         const StepPredicate& pred = index_.predicates[when_pred];
         const int holds = TestStepPredicate(pred, elem);
         if (holds >= 0) ctx_.cost += pred.cost;
-        if (holds == 0) return !CheckBudget(rule, StepOf(elem));
+        if (holds == 0) return !CheckBudget(rule, StepRef(elem));
         when_holds = holds == 1;
       }
       for (const auto& [slot, chunk] : rule.lets) frame_.let_ready[slot] = 0;
       // The elements of a borrowed list (plan.steps) outlive the loop.
       frame_.slots[rule.iter_slot].AssignFrom(elem, range.borrowed());
-      const StepRef step = StepOf(elem);
+      const StepRef step = StepRef(elem);
       Element(rule, step, over_steps ? static_cast<int64_t>(pos) : -1, permitted, when_holds);
       return !CheckBudget(rule, step);
     };
@@ -203,7 +209,7 @@ class RuleRunner {
     if (!ctx_.OverBudget()) return false;
     if (!budget_reported_) {
       budget_reported_ = true;
-      decision_.errors.push_back(EvalError{rule.qualified, step.id(), step.index,
+      decision_.errors.push_back(EvalError{rule.qualified, step.id(), step.index(),
                                            BudgetExceeded(ctx_.budget).error_message(), rule.location_text});
     }
     return true;
@@ -268,10 +274,9 @@ class RuleRunner {
     if (rule.unless_chunk >= 0 && !Condition(rule, rule.unless_chunk, step, pos, "unless", &excused)) return;
     if (excused) return;
     if (rule.effect == Effect::kPermit) {
-      if (permitted && step.index >= 0 && step.index < static_cast<int64_t>(permitted->size())) {
-        (*permitted)[step.index] = 1;
-      }
-      if (permits_) permits_->push_back(Permit{rule.qualified, step.id(), step.index});
+      const int64_t index = step.index();
+      if (permitted && index >= 0 && index < static_cast<int64_t>(permitted->size())) (*permitted)[index] = 1;
+      if (permits_) permits_->push_back(Permit{rule.qualified, step.id(), index});
       return;
     }
     // Built in place: a Violation is a few strings, not worth moving.
@@ -281,7 +286,7 @@ class RuleRunner {
     v.effect = rule.effect;
     v.severity = rule.severity;
     v.step = step.id();
-    v.step_index = step.index;
+    v.step_index = step.index();
     v.location = rule.location_text;
     v.approvers = rule.approvers;
     v.dryrun = dryrun;
@@ -332,14 +337,14 @@ class RuleRunner {
       v.effect = Effect::kDeny;
       v.severity = rule.severity;
       v.step = step.id();
-      v.step_index = step.index;
+      v.step_index = step.index();
       v.message = absl::StrCat("runtime error: ", message);
       v.location = rule.location_text;
       v.dryrun = true;
       decision_.warnings.push_back(std::move(v));
       return;
     }
-    decision_.errors.push_back(EvalError{rule.qualified, step.id(), step.index, std::move(message), rule.location_text});
+    decision_.errors.push_back(EvalError{rule.qualified, step.id(), step.index(), std::move(message), rule.location_text});
   }
 
   EvalContext& ctx_;
