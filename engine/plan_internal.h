@@ -24,6 +24,8 @@
 #define GAVEL_ENGINE_PLAN_INTERNAL_H_
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -85,13 +87,36 @@ absl::Status FinishStep(size_t i, std::vector<Value>& fields, uint64_t present, 
 // Unique ids, references to known steps, no cycles.
 absl::Status ValidateSteps(const std::vector<Value>& steps);
 
+// Per nesting depth: the fields of the message being built there, reused from message to message and, per
+// thread, from plan to plan.
+struct FieldScratch {
+  std::deque<std::vector<Value>> by_depth;  // grows without moving the levels in use
+  bool busy = false;
+};
+inline FieldScratch& ThreadFieldScratch() {
+  thread_local FieldScratch scratch;
+  return scratch;
+}
+
 template <class A>
 class Builder {
  public:
   using Node = typename A::Node;
   using Key = typename A::Key;
 
-  Builder(const A& adapter, const PlanLimits& limits) : a_(adapter), limits_(limits), budget_(adapter.NodeBudget()) {}
+  Builder(const A& adapter, const PlanLimits& limits) : a_(adapter), limits_(limits), budget_(adapter.NodeBudget()) {
+    FieldScratch& cached = ThreadFieldScratch();
+    if (cached.busy) own_scratch_ = std::make_unique<FieldScratch>();  // never in practice: decoders do not nest
+    scratch_ = own_scratch_ ? own_scratch_.get() : &cached;
+    scratch_->busy = true;
+  }
+  ~Builder() {
+    // A failed build leaves values behind; a finished one, moved-from nulls.
+    for (std::vector<Value>& fields : scratch_->by_depth) fields.clear();
+    scratch_->busy = false;
+  }
+  Builder(const Builder&) = delete;
+  Builder& operator=(const Builder&) = delete;
 
   absl::StatusOr<Plan> Build(const Node& root) {
     const Schema& schema = Schema::Get();
@@ -143,7 +168,11 @@ class Builder {
     // Fields start null and only the absent ones get their (shared) default
     // afterwards: copying a default and then overwriting it would cost two
     // atomic reference-count updates per present field.
-    std::vector<Value> fields(type.fields.size());
+    // The builder's vector for this depth: no allocation per message.
+    if (scratch_->by_depth.size() <= static_cast<size_t>(depth)) scratch_->by_depth.resize(depth + 1);
+    std::vector<Value>& fields = scratch_->by_depth[static_cast<size_t>(depth)];
+    fields.clear();
+    fields.resize(type.fields.size());
     uint64_t present = 0, seen = 0;
     std::string index_where;
     absl::Status st = a_.Members(n, [&](const Key& key, const Node& value) -> absl::Status {
@@ -175,7 +204,7 @@ class Builder {
       st = FinishStep(static_cast<size_t>(position), fields, present, index_where);
       if (!st.ok()) return st;
     }
-    *out = Value::Message(&type, std::move(fields), present);
+    *out = Value::Message(&type, fields.data(), fields.size(), present);
     return absl::OkStatus();
   }
 
@@ -367,6 +396,8 @@ class Builder {
   const size_t budget_;
   size_t visited_ = 0;
   Path path_;
+  FieldScratch* scratch_;
+  std::unique_ptr<FieldScratch> own_scratch_;
 };
 
 }  // namespace gavel::plan_internal

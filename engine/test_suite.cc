@@ -83,9 +83,9 @@ bool CutLineColumn(std::string& message, int* line, int* column) {
 Plan WithNow(const Plan& plan, TimeRep now) {
   const MessageData& root = plan.message();
   const MessageData& context = plan.context().message();
-  std::vector<Value> context_fields = context.fields;
+  std::vector<Value> context_fields = context.fields.ToVector();
   context_fields[kContextNow] = Value::Timestamp(now);
-  std::vector<Value> root_fields = root.fields;
+  std::vector<Value> root_fields = root.fields.ToVector();
   root_fields[kPlanContext] =
       Value::Message(context.type, std::move(context_fields), context.present | (uint64_t{1} << kContextNow));
   Plan out;

@@ -2,6 +2,8 @@
 #include "engine/value.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <new>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -41,7 +43,28 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
   return FromHeap(ValueKind::kMap, new MapData(std::move(entries)));
 }
 Value Value::Message(const MessageType* type, std::vector<Value> fields, uint64_t present) {
-  return FromHeap(ValueKind::kMessage, new MessageData(type, std::move(fields), present));
+  return Message(type, fields.data(), fields.size(), present);
+}
+Value Value::Message(const MessageType* type, Value* fields, size_t n, uint64_t present) {
+  return FromHeap(ValueKind::kMessage, MessageData::Make(type, fields, n, present));
+}
+
+MessageData* MessageData::Make(const MessageType* t, Value* fields, size_t n, uint64_t present) {
+  void* memory = ::operator new(sizeof(MessageData) + n * sizeof(Value));
+  MessageData* m = new (memory) MessageData(t, present, n);
+  // MessageFields::data() finds the values right past the object.
+  if (reinterpret_cast<char*>(m->fields.data()) != reinterpret_cast<char*>(m) + sizeof(MessageData)) std::abort();
+  Value* out = m->fields.data();
+  for (size_t i = 0; i < n; ++i) {
+    new (out + i) Value(std::move(fields[i]));
+    out[i].Own();
+  }
+  return m;
+}
+
+MessageData::~MessageData() {
+  Value* v = fields.data();
+  for (size_t i = 0; i < fields.size(); ++i) v[i].~Value();
 }
 
 Value Value::Timestamp(absl::Time t) {

@@ -175,6 +175,8 @@ class Value {
   // Entries must have distinct keys (see MapData::Make for the checked form).
   static Value Map(std::vector<std::pair<Value, Value>> entries);
   static Value Message(const MessageType* type, std::vector<Value> fields, uint64_t present);
+  // The same, taking (moving) the values of fields[0..n).
+  static Value Message(const MessageType* type, Value* fields, size_t n, uint64_t present);
   // Timestamps and durations must be in CEL's range; the factories that
   // check it live in operators.h (MakeTimestamp, MakeDuration).
   static Value Timestamp(TimeRep t) { Value v(ValueKind::kTimestamp); v.u_.t = t; return v; }
@@ -281,15 +283,41 @@ struct MapData final : HeapObject {
   std::vector<std::pair<Value, Value>> entries;  // in insertion order
 };
 
+// A message's fields, stored right after the MessageData that holds them:
+// one allocation per message, and a field read is one load from the
+// message's own memory instead of two (its vector's buffer, then the value).
+class MessageFields {
+ public:
+  size_t size() const { return size_; }
+  const Value& operator[](size_t i) const { return data()[i]; }
+  const Value* begin() const { return data(); }
+  const Value* end() const { return data() + size_; }
+  std::vector<Value> ToVector() const { return std::vector<Value>(begin(), end()); }
+
+ private:
+  friend struct MessageData;
+  explicit MessageFields(size_t n) : size_(n) {}
+  // The member is the last of MessageData, which has no tail padding
+  // (checked when one is made): the values start right past it.
+  const Value* data() const { return reinterpret_cast<const Value*>(this + 1); }
+  Value* data() { return reinterpret_cast<Value*>(this + 1); }
+  uint64_t size_;
+};
+
 struct MessageData final : HeapObject {
-  MessageData(const MessageType* t, std::vector<Value> f, uint64_t p)
-      : type(t), fields(std::move(f)), present(p) {
-    for (Value& v : fields) v.Own();
-  }
+  // Takes the values of fields[0..n) (by FieldDesc::index; defaults where unset).
+  static MessageData* Make(const MessageType* t, Value* fields, size_t n, uint64_t present);
+  ~MessageData() override;
+  // Frees what Make allocated (the deleting destructor calls this one).
+  static void operator delete(void* p) { ::operator delete(p); }
+
   const MessageType* type;
-  std::vector<Value> fields;  // by FieldDesc::index; defaults where unset
-  uint64_t present;           // bit i: field i was set in the plan (for has())
+  uint64_t present;  // bit i: field i was set in the plan (for has())
   bool has(int index) const { return (present >> index) & 1; }
+  MessageFields fields;  // last: the values follow it
+
+ private:
+  MessageData(const MessageType* t, uint64_t p, size_t n) : type(t), present(p), fields(n) {}
 };
 
 inline const ListData& Value::list() const { return *static_cast<const ListData*>(u_.p); }
