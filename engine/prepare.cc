@@ -5,7 +5,6 @@
 #include "engine/prepare.h"
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <string>
 
@@ -150,7 +149,6 @@ bool ElementPath(const Chunk& chunk, int elem_slot, StepPredicate::Atom* path) {
   return path->depth > 0;
 }
 
-// A chunk's code as bytes (Instr has padding, so not its memory).
 // A condition's code and the element's slot, compared instruction by
 // instruction: no key strings built (this runs for every condition of a
 // bundle when it loads).
