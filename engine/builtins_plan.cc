@@ -122,21 +122,23 @@ Value FnDownstream(const Value* args, size_t argc) {
   return StepFunction(EvalScope::kDownstream, "downstream", args, argc);
 }
 
+bool IsStar(const std::string& pattern) { return pattern.size() == 1 && pattern[0] == '*'; }
+
 // Whether one of the grant's `patterns` matches `value` (see the top of the
 // file). Sets *error for a glob from the plan that does not parse.
-bool ListMatches(const Value& patterns, const std::string& value, bool glob, bool empty_value_exception,
+bool ListMatches(const Value& patterns, std::string_view value, bool glob, bool empty_value_exception,
                  std::string_view field, Value* error) {
   const std::vector<Value>& elems = patterns.list().elems;
   if (value.empty() && empty_value_exception) {
     if (elems.empty()) return true;
     for (const Value& p : elems) {
-      if (p.str() == "*") return true;
+      if (IsStar(p.str())) return true;
     }
     return false;
   }
   for (const Value& p : elems) {
     const std::string& pattern = p.str();
-    if (pattern == "*") return true;
+    if (IsStar(pattern)) return true;
     if (!glob) {
       if (pattern == value) return true;
       continue;
@@ -170,7 +172,7 @@ Value FnCovers(const Value* args, size_t argc) {
   EvalScope* scope = EvalScope::Current();
   const Value* context = scope != nullptr && scope->has_plan() ? &scope->context() : nullptr;
 
-  std::string cluster = StringField(resource, kResourceCluster);
+  std::string_view cluster = StringField(resource, kResourceCluster);
   if (cluster.empty() && context != nullptr) cluster = StringField(*context, kContextCluster);
 
   Value error;

@@ -51,6 +51,8 @@ struct Workspace {
   Frame frame;
   std::vector<std::vector<char>> permitted;  // per package
   std::vector<std::vector<int>> guard_steps;  // per rule guard: the positions of the steps it accepts
+  // Per predicate column (ExecIndex::columns), each step's code (StepCell).
+  std::vector<uint32_t> cells;
   // Shared conditions' results (ExecIndex::chunk_memo), by memo slot and
   // step position; `memo_used` lists the entries to clear at the end.
   std::vector<Value> memo;
@@ -111,7 +113,8 @@ const std::string& GuardedField(const MessageData& step, RuleGuard::Field field)
 }
 
 // The rule index at work: one hash lookup per step and guarded field finds
-// the guards (and so the rules) that accept the step. Also sizes the memo.
+// the guards (and so the rules) that accept the step. Also reads the steps'
+// predicate codes and sizes the memo.
 void IndexSteps(const ExecIndex& index, const std::vector<Value>& steps, Workspace& ws) {
   if (ws.guard_steps.size() < index.guards.size()) ws.guard_steps.resize(index.guards.size());
   for (size_t g = 0; g < index.guards.size(); ++g) ws.guard_steps[g].clear();
@@ -123,6 +126,16 @@ void IndexSteps(const ExecIndex& index, const std::vector<Value>& steps, Workspa
       auto it = by_value.find(GuardedField(steps[i].message(), static_cast<RuleGuard::Field>(f)));
       if (it == by_value.end()) continue;
       for (int g : it->second) ws.guard_steps[g].push_back(static_cast<int>(i));
+    }
+  }
+  // A plan of a step or two reads each path about once anyway: there the
+  // predicates read the plan (no cells).
+  ws.cells.clear();
+  if (steps.size() > 2) {
+    ws.cells.resize(index.columns.size() * steps.size());
+    uint32_t* cell = ws.cells.data();
+    for (const ExecIndex::Column& column : index.columns) {
+      for (const Value& step : steps) *cell++ = StepCell(column, step);
     }
   }
   const size_t memo_size = index.memo_per_step.size() * std::max<size_t>(steps.size(), 1);
@@ -179,7 +192,8 @@ class RuleRunner {
       bool when_holds = false;  // decided here, not to be tested again
       if (when_pred >= 0) {
         const StepPredicate& pred = index_.predicates[when_pred];
-        const int holds = TestStepPredicate(pred, elem);
+        const int holds = ws_.cells.empty() ? TestStepPredicate(pred, elem)
+                                            : TestStepPredicateCells(pred, ws_.cells.data(), num_steps_, pos);
         if (holds >= 0) ctx_.cost += pred.cost;
         if (holds == 0) return !CheckBudget(rule, StepRef(elem));
         when_holds = holds == 1;

@@ -300,6 +300,43 @@ void FindStepPredicates(Program& p) {
       x.predicates.push_back(std::move(pred));
     }
   }
+  // Number the paths and the strings (prepare.h, StepCell). The ids are
+  // collected in a table even when the column keeps only the list.
+  x.columns.clear();
+  std::vector<absl::flat_hash_map<absl::string_view, uint32_t>> ids;
+  for (StepPredicate& pred : x.predicates) {
+    for (StepPredicate::Atom& atom : pred.atoms) {
+      auto same_path = [&](const ExecIndex::Column& c) {
+        return c.path.depth == atom.depth && c.path.field[0] == atom.field[0] &&
+               (atom.depth < 2 || c.path.field[1] == atom.field[1]);
+      };
+      auto it = std::find_if(x.columns.begin(), x.columns.end(), same_path);
+      atom.column = static_cast<int>(it - x.columns.begin());
+      if (it == x.columns.end()) {
+        ExecIndex::Column column;
+        column.path.depth = atom.depth;
+        column.path.field[0] = atom.field[0];
+        column.path.field[1] = atom.field[1];
+        x.columns.push_back(std::move(column));
+        ids.emplace_back();
+      }
+      ExecIndex::Column& column = x.columns[atom.column];
+      atom.ids.clear();
+      for (std::string_view t : atom.texts) {
+        const uint32_t next = static_cast<uint32_t>(column.texts.size() + 1);
+        const auto [known, added] = ids[atom.column].try_emplace(absl::string_view(t.data(), t.size()), next);
+        if (added) column.texts.push_back(t);
+        atom.ids.push_back(known->second);
+      }
+    }
+  }
+  constexpr size_t kMaxScanned = 8;
+  for (ExecIndex::Column& column : x.columns) {
+    if (column.texts.size() <= kMaxScanned) continue;
+    for (size_t i = 0; i < column.texts.size(); ++i) {
+      column.ids.emplace(column.texts[i], static_cast<uint32_t>(i + 1));
+    }
+  }
 }
 
 // Message parts that only read a field path of the rule's element

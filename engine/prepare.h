@@ -14,32 +14,71 @@ namespace gavel {
 
 void PrepareProgram(Program& program);
 
-// A step predicate's value on `step`: 1 true, 0 false, -1 when a field is
-// not of the kind the comparison needs (then run the chunk: it knows the
-// error or the dynamic comparison to make).
-// Inline: the evaluator calls it for most (rule, step) pairs.
-inline int TestStepPredicate(const StepPredicate& pred, const Value& step) {
+// A predicate's value from its atoms' values (1 true, 0 false, -1 unknown:
+// a field is not of the kind the comparison needs, and the chunk must run,
+// as it knows the error or the dynamic comparison to make).
+template <class AtomValue>
+inline int CombineAtoms(const StepPredicate& pred, AtomValue atom_value) {
   for (const StepPredicate::Atom& atom : pred.atoms) {
-    const Value* v = FollowPath(atom, step);
-    if (v == nullptr) return -1;
-    bool result = false;
-    if (atom.op == Op::RETURN) {
-      if (!v->is_bool()) return -1;
-      result = v->bool_value();
-    } else {
-      if (!v->is_string()) return -1;
-      const std::string_view s = v->str();
-      for (std::string_view t : atom.texts) {
-        if (t == s) {
-          result = true;
-          break;
-        }
-      }
-      if (atom.op == Op::NE) result = !result;
-    }
-    if (result == pred.any) return result;  // decided: true for ||, false for &&
+    const int result = atom_value(atom);
+    if (result < 0) return -1;
+    if (result == static_cast<int>(pred.any)) return result;  // decided: true for ||, false for &&
   }
   return !pred.any;
+}
+
+// A step predicate's value on `step`, read from the plan.
+// Inline: the evaluator calls it for most (rule, step) pairs.
+inline int TestStepPredicate(const StepPredicate& pred, const Value& step) {
+  return CombineAtoms(pred, [&](const StepPredicate::Atom& atom) {
+    const Value* v = FollowPath(atom, step);
+    if (v == nullptr) return -1;
+    if (atom.op == Op::RETURN) return v->is_bool() ? static_cast<int>(v->bool_value()) : -1;
+    if (!v->is_string()) return -1;
+    const std::string_view s = v->str();
+    bool result = false;
+    for (std::string_view t : atom.texts) {
+      if (t == s) {
+        result = true;
+        break;
+      }
+    }
+    return static_cast<int>(atom.op == Op::NE ? !result : result);
+  });
+}
+
+// A step's code in a predicate column: the id of the string it holds there
+// (0: a string no predicate names), or one of these.
+inline constexpr uint32_t kCellFalse = 0xFFFFFFFD, kCellTrue = 0xFFFFFFFE, kCellOther = 0xFFFFFFFF;
+
+inline uint32_t StepCell(const ExecIndex::Column& column, const Value& step) {
+  const Value* v = FollowPath(column.path, step);
+  if (v == nullptr) return kCellOther;
+  if (v->is_bool()) return v->bool_value() ? kCellTrue : kCellFalse;
+  if (!v->is_string()) return kCellOther;
+  const std::string& s = v->str();
+  if (column.ids.empty()) {  // a few strings, most of other lengths: faster than hashing
+    for (size_t i = 0; i < column.texts.size(); ++i) {
+      if (column.texts[i] == s) return static_cast<uint32_t>(i + 1);
+    }
+    return 0;
+  }
+  // Debian's Abseil hashes absl::string_view, not std::string_view.
+  auto it = column.ids.find(absl::string_view(s.data(), s.size()));
+  return it == column.ids.end() ? 0 : it->second;
+}
+
+// The same value as TestStepPredicate, from the step's codes: `cells` holds
+// column c's codes at cells[c * stride + step position].
+inline int TestStepPredicateCells(const StepPredicate& pred, const uint32_t* cells, size_t stride, size_t pos) {
+  return CombineAtoms(pred, [&](const StepPredicate::Atom& atom) {
+    const uint32_t cell = cells[static_cast<size_t>(atom.column) * stride + pos];
+    if (atom.op == Op::RETURN) return cell == kCellTrue ? 1 : cell == kCellFalse ? 0 : -1;
+    if (cell >= kCellFalse) return -1;
+    bool result = false;
+    for (uint32_t id : atom.ids) result = result || id == cell;
+    return static_cast<int>(atom.op == Op::NE ? !result : result);
+  });
 }
 
 }  // namespace gavel

@@ -119,6 +119,10 @@ struct StepPredicate {
     // The constant's strings (one for EQ/NE; IN: the list's strings), read
     // straight from the program's constants, which outlive the index.
     std::vector<std::string_view> texts;
+    // The column that holds the step's code for this path
+    // (ExecIndex::columns), and the texts' ids in that column.
+    int column = -1;
+    std::vector<uint32_t> ids;
   };
   std::vector<Atom> atoms;
   bool any = false;     // joined by || (else &&)
@@ -158,6 +162,18 @@ struct ExecIndex {
   std::vector<PreparedSite> prepared;  // by the operand of CALL_PREPARED
   std::vector<int> chunk_predicate;    // per chunk: index into predicates, or -1
   std::vector<StepPredicate> predicates;
+  // The field paths the predicates read. Each evaluation reads every
+  // step's value there once, as a code (prepare.h, StepCell), so that
+  // testing a predicate on a step compares integers in a small array
+  // instead of following pointers into the plan for every (rule, step) pair.
+  struct Column {
+    StepPredicate::Atom path;  // only depth and field are used
+    // The strings the predicates compare the path with, numbered from 1,
+    // and the same in a table when they are too many to scan.
+    std::vector<std::string_view> texts;
+    absl::flat_hash_map<std::string, uint32_t> ids;
+  };
+  std::vector<Column> columns;
   // Per chunk: for a message part that reads a field path of its rule's
   // element and nothing else, the index of that path in field_reads
   // (an Atom with op RETURN: only depth and field are used), else -1.

@@ -6,6 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "engine/cost.h"
@@ -359,6 +363,67 @@ rule slow_or {
   CHECK(fast_and == slow_and);
   CHECK(fast_or == std::vector<std::string>{"b", "c", "d"});
   CHECK(fast_or == slow_or);
+}
+
+TEST_CASE("step predicate columns: the steps' codes give the plan's results, scanned or hashed") {
+  // Ten namespaces: that column's strings are looked up in a table; the
+  // verbs' column has few and is scanned. Each `fast` rule has a `slow`
+  // twin that computes its condition through a let.
+  auto policy = Compile(R"(package p
+rule fast_many {
+  deny
+  for step in plan.steps
+  when step.resource.namespace in ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9"] && step.verb != "get"
+}
+rule slow_many {
+  deny
+  for step in plan.steps
+  let c = step.resource.namespace in ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9"] && step.verb != "get"
+  when c
+}
+rule fast_same {
+  deny
+  for step in plan.steps
+  when step.resource.namespace == "n3" || step.verb == "delete" || step.network.egress
+}
+rule slow_same {
+  deny
+  for step in plan.steps
+  let c = step.resource.namespace == "n3" || step.verb == "delete" || step.network.egress
+  when c
+}
+)");
+  const ExecIndex& index = policy->program().index;
+  REQUIRE(index.columns.size() == 3);  // namespace, verb, egress
+  const ExecIndex::Column& ns = index.columns[0];
+  CHECK(ns.texts.size() == 10);   // "n3" is numbered once
+  CHECK(ns.ids.size() == 10);     // too many to scan
+  CHECK(index.columns[1].texts == std::vector<std::string_view>{"get", "delete"});
+  CHECK(index.columns[1].ids.empty());
+
+  auto fired = [&](const Plan& plan) {
+    std::map<std::string, std::vector<std::string>> by_rule;
+    for (const Violation& v : Evaluate(*policy, plan).violations) by_rule[v.rule].push_back(v.step);
+    return by_rule;
+  };
+  // Enough steps for the codes (a plan of one or two reads the plan).
+  auto many = fired(MustPlan(R"({"steps": [
+    {"id": "a", "verb": "get", "resource": {"namespace": "n3"}},
+    {"id": "b", "verb": "delete", "resource": {"namespace": "n9"}},
+    {"id": "c", "verb": "patch", "resource": {"namespace": "other"}},
+    {"id": "d", "verb": "patch"},
+    {"id": "e", "verb": "apply", "resource": {"namespace": "n0"}, "network": {"egress": true}}]})"));
+  CHECK(many["p.fast_many"] == std::vector<std::string>{"b", "e"});
+  CHECK(many["p.fast_many"] == many["p.slow_many"]);
+  CHECK(many["p.fast_same"] == std::vector<std::string>{"a", "b", "e"});
+  CHECK(many["p.fast_same"] == many["p.slow_same"]);
+  auto two = fired(MustPlan(R"({"steps": [
+    {"id": "a", "verb": "get", "resource": {"namespace": "n3"}},
+    {"id": "b", "verb": "delete", "resource": {"namespace": "n9"}}]})"));
+  CHECK(two["p.fast_many"] == std::vector<std::string>{"b"});
+  CHECK(two["p.fast_same"] == std::vector<std::string>{"a", "b"});
+  CHECK(two["p.fast_many"] == two["p.slow_many"]);
+  CHECK(two["p.fast_same"] == two["p.slow_same"]);
 }
 
 TEST_CASE("borrowed values: a result that outlives its program and plan is owned") {
