@@ -98,6 +98,9 @@ void W4_bundle_load(benchmark::State& state) {
     benchmark::DoNotOptimize(loaded);
   }
   state.counters["bundle_bytes"] = static_cast<double>(bytes->size());
+  const uint64_t before = AllocationCount();
+  benchmark::DoNotOptimize(ReadBundle(*bytes));
+  state.counters["allocs_per_load"] = static_cast<double>(AllocationCount() - before);
 }
 BENCHMARK(W4_bundle_load)->Unit(benchmark::kMillisecond);
 

@@ -424,6 +424,11 @@ class Reader {
     return true;
   }
   bool Varint(uint64_t* v) {
+    // Most varints (opcodes' operands, slots, counts) are one byte.
+    if (pos_ < data_.size() && static_cast<uint8_t>(data_[pos_]) < 0x80) {
+      *v = static_cast<uint8_t>(data_[pos_++]);
+      return true;
+    }
     uint64_t result = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       uint8_t byte = 0;

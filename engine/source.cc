@@ -2,6 +2,7 @@
 #include "engine/source.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -10,8 +11,14 @@ namespace gavel {
 SourceFile::SourceFile(std::string name, std::string text)
     : name_(std::move(name)), text_(std::move(text)) {
   line_starts_.push_back(0);
-  for (uint32_t i = 0; i < text_.size(); ++i) {
-    if (text_[i] == '\n') line_starts_.push_back(i + 1);
+  // memchr: a bundle's or a large policy's text is scanned at every load.
+  const char* const begin = text_.data();
+  const char* const end = begin + text_.size();
+  for (const char* at = begin;;) {
+    const void* nl = std::memchr(at, '\n', static_cast<size_t>(end - at));
+    if (nl == nullptr) break;
+    at = static_cast<const char*>(nl) + 1;
+    line_starts_.push_back(static_cast<uint32_t>(at - begin));
   }
 }
 
