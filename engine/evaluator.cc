@@ -2,7 +2,6 @@
 // decision: the rule loop around the VM. Runtime errors fail closed, except
 // in a package in dryrun, whose findings are only reported (warnings).
 #include <algorithm>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,6 +14,7 @@
 #include "engine/prepare.h"
 #include "engine/program.h"
 #include "engine/schema.h"
+#include "engine/thread_lease.h"
 #include "engine/vm.h"
 
 namespace gavel {
@@ -64,19 +64,13 @@ struct Workspace {
   // The previous evaluation's findings: the next reserves as many.
   size_t last_violations = 0, last_warnings = 0;
   EvalScope::Storage scope;  // the plan functions' graph and results
-  bool busy = false;
 };
 
 // This thread's workspace, or a fresh one when it is in use (an evaluation
 // inside an evaluation). Clears what refers to the plan when done.
 class WorkspaceLease {
  public:
-  WorkspaceLease() {
-    thread_local Workspace cached;
-    if (cached.busy) fresh_ = std::make_unique<Workspace>();
-    ws_ = fresh_ ? fresh_.get() : &cached;
-    ws_->busy = true;
-  }
+  WorkspaceLease() : ws_(&*lease_) {}
   ~WorkspaceLease() {
     EvalContext& ctx = ws_->ctx;
     for (Value& g : ctx.globals) g.Clear();
@@ -88,14 +82,13 @@ class WorkspaceLease {
     }
     ws_->memo_used.clear();
     for (auto& results : ws_->keyed) results.clear();  // keeps the memory of small tables
-    ws_->busy = false;
   }
   WorkspaceLease(const WorkspaceLease&) = delete;
   WorkspaceLease& operator=(const WorkspaceLease&) = delete;
   Workspace& operator*() const { return *ws_; }
 
  private:
-  std::unique_ptr<Workspace> fresh_;  // only for a nested evaluation
+  ThreadLease<Workspace> lease_;
   Workspace* ws_;
 };
 

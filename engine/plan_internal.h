@@ -25,7 +25,6 @@
 
 #include <cstdint>
 #include <deque>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/plan.h"
 #include "engine/schema.h"
+#include "engine/thread_lease.h"
 #include "engine/value.h"
 
 namespace gavel::plan_internal {
@@ -91,12 +91,7 @@ absl::Status ValidateSteps(const std::vector<Value>& steps);
 // thread, from plan to plan.
 struct FieldScratch {
   std::deque<std::vector<Value>> by_depth;  // grows without moving the levels in use
-  bool busy = false;
 };
-inline FieldScratch& ThreadFieldScratch() {
-  thread_local FieldScratch scratch;
-  return scratch;
-}
 
 template <class A>
 class Builder {
@@ -104,16 +99,10 @@ class Builder {
   using Node = typename A::Node;
   using Key = typename A::Key;
 
-  Builder(const A& adapter, const PlanLimits& limits) : a_(adapter), limits_(limits), budget_(adapter.NodeBudget()) {
-    FieldScratch& cached = ThreadFieldScratch();
-    if (cached.busy) own_scratch_ = std::make_unique<FieldScratch>();  // never in practice: decoders do not nest
-    scratch_ = own_scratch_ ? own_scratch_.get() : &cached;
-    scratch_->busy = true;
-  }
+  Builder(const A& adapter, const PlanLimits& limits) : a_(adapter), limits_(limits), budget_(adapter.NodeBudget()) {}
   ~Builder() {
     // A failed build leaves values behind; a finished one, moved-from nulls.
     for (std::vector<Value>& fields : scratch_->by_depth) fields.clear();
-    scratch_->busy = false;
   }
   Builder(const Builder&) = delete;
   Builder& operator=(const Builder&) = delete;
@@ -396,8 +385,7 @@ class Builder {
   const size_t budget_;
   size_t visited_ = 0;
   Path path_;
-  FieldScratch* scratch_;
-  std::unique_ptr<FieldScratch> own_scratch_;
+  ThreadLease<FieldScratch> scratch_;  // a fresh one only if decoders ever nest
 };
 
 }  // namespace gavel::plan_internal
