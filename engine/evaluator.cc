@@ -53,6 +53,7 @@ struct Workspace {
   std::vector<std::vector<int>> guard_steps;  // per rule guard: the positions of the steps it accepts
   // Per predicate column (ExecIndex::columns), each step's code (StepCell).
   std::vector<uint32_t> cells;
+  std::vector<int8_t> holds;  // the rule's `when` predicate at each step
   // Shared conditions' results (ExecIndex::chunk_memo), by memo slot and
   // step position; `memo_used` lists the entries to clear at the end.
   std::vector<Value> memo;
@@ -180,17 +181,10 @@ class RuleRunner {
     // A `when` the evaluator tests natively is tested first: most steps
     // stop there, before the frame and the reports are touched.
     const int when_pred = over_steps && rule.when_chunk >= 0 ? index_.chunk_predicate[rule.when_chunk] : -1;
-    auto visit = [&](size_t pos) {
+    // What is left to do for a step once its `when` predicate, if any,
+    // has held (`when_holds`) or could not decide.
+    auto run_element = [&](size_t pos, bool when_holds) {
       const Value& elem = elems[pos];
-      bool when_holds = false;  // decided here, not to be tested again
-      if (when_pred >= 0) {
-        const StepPredicate& pred = index_.predicates[when_pred];
-        const int holds = ws_.cells.empty() ? TestStepPredicate(pred, elem)
-                                            : TestStepPredicateCells(pred, ws_.cells.data(), num_steps_, pos);
-        if (holds >= 0) ctx_.cost += pred.cost;
-        if (holds == 0) return !CheckBudget(rule, StepRef(elem));
-        when_holds = holds == 1;
-      }
       for (const auto& [slot, chunk] : rule.lets) frame_.let_ready[slot] = 0;
       // The elements of a borrowed list (plan.steps) outlive the loop.
       frame_.slots[rule.iter_slot].AssignFrom(elem, range.borrowed());
@@ -198,10 +192,37 @@ class RuleRunner {
       Element(rule, step, over_steps ? static_cast<int64_t>(pos) : -1, permitted, when_holds);
       return !CheckBudget(rule, step);
     };
+    auto visit = [&](size_t pos) {
+      if (when_pred < 0) return run_element(pos, false);
+      const StepPredicate& pred = index_.predicates[when_pred];
+      const int holds = ws_.cells.empty() ? TestStepPredicate(pred, elems[pos])
+                                          : TestStepPredicateCells(pred, ws_.cells.data(), num_steps_, pos);
+      if (holds >= 0) ctx_.cost += pred.cost;
+      if (holds == 0) return !CheckBudget(rule, StepRef(elems[pos]));
+      return run_element(pos, holds == 1);
+    };
     if (const int guard = index_.rule_guard[r]; guard >= 0) {
       // The rule index: only the steps the rule's guard accepts.
       for (int pos : ws_.guard_steps[guard]) {
         if (!visit(static_cast<size_t>(pos))) return;
+      }
+      return;
+    }
+    if (when_pred >= 0 && !ws_.cells.empty()) {
+      // The predicate tested on every step in one pass; the steps it
+      // rejects (most) are charged and skipped in a tight loop.
+      const StepPredicate& pred = index_.predicates[when_pred];
+      ws_.holds.resize(elems.size());
+      TestStepPredicateOnAll(pred, ws_.cells.data(), elems.size(), ws_.holds.data());
+      const int8_t* holds = ws_.holds.data();
+      const uint64_t charge = pred.cost;
+      for (size_t pos = 0; pos < elems.size(); ++pos) {
+        if (holds[pos] >= 0) ctx_.cost += charge;
+        if (holds[pos] != 0) {
+          if (!run_element(pos, holds[pos] == 1)) return;
+        } else if (CheckBudget(rule, StepRef(elems[pos]))) {
+          return;
+        }
       }
       return;
     }

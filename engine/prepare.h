@@ -8,6 +8,9 @@
 #ifndef GAVEL_ENGINE_PREPARE_H_
 #define GAVEL_ENGINE_PREPARE_H_
 
+#include <algorithm>
+#include <cstdint>
+
 #include "engine/program.h"
 
 namespace gavel {
@@ -68,17 +71,46 @@ inline uint32_t StepCell(const ExecIndex::Column& column, const Value& step) {
   return it == column.ids.end() ? 0 : it->second;
 }
 
+// An atom's value on a step's code (see TestStepPredicate): its operator
+// and strings' ids passed apart, so that a loop over steps keeps them in
+// registers.
+inline int AtomOnCell(Op op, const uint32_t* ids, size_t num_ids, uint32_t cell) {
+  if (op == Op::RETURN) return cell == kCellTrue ? 1 : cell == kCellFalse ? 0 : -1;
+  if (cell >= kCellFalse) return -1;
+  bool result = false;
+  for (size_t i = 0; i < num_ids; ++i) result = result || ids[i] == cell;
+  return static_cast<int>(op == Op::NE ? !result : result);
+}
+
 // The same value as TestStepPredicate, from the step's codes: `cells` holds
 // column c's codes at cells[c * stride + step position].
 inline int TestStepPredicateCells(const StepPredicate& pred, const uint32_t* cells, size_t stride, size_t pos) {
   return CombineAtoms(pred, [&](const StepPredicate::Atom& atom) {
-    const uint32_t cell = cells[static_cast<size_t>(atom.column) * stride + pos];
-    if (atom.op == Op::RETURN) return cell == kCellTrue ? 1 : cell == kCellFalse ? 0 : -1;
-    if (cell >= kCellFalse) return -1;
-    bool result = false;
-    for (uint32_t id : atom.ids) result = result || id == cell;
-    return static_cast<int>(atom.op == Op::NE ? !result : result);
+    return AtomOnCell(atom.op, atom.ids.data(), atom.ids.size(), cells[static_cast<size_t>(atom.column) * stride + pos]);
   });
+}
+
+// TestStepPredicateCells at every position of a plan of n steps, into
+// out[0..n): one tight pass per atom over its column, instead of a test
+// per step that fetches the atoms again.
+inline void TestStepPredicateOnAll(const StepPredicate& pred, const uint32_t* cells, size_t n, int8_t* out) {
+  constexpr int8_t kOpen = 2;  // no atom has decided yet
+  std::fill(out, out + n, kOpen);
+  const int decides = static_cast<int>(pred.any);  // true decides ||, false decides &&
+  for (const StepPredicate::Atom& atom : pred.atoms) {
+    const uint32_t* column = cells + static_cast<size_t>(atom.column) * n;
+    const Op op = atom.op;
+    const uint32_t* ids = atom.ids.data();
+    const size_t num_ids = atom.ids.size();
+    for (size_t pos = 0; pos < n; ++pos) {
+      if (out[pos] != kOpen) continue;
+      const int v = AtomOnCell(op, ids, num_ids, column[pos]);
+      if (v < 0 || v == decides) out[pos] = static_cast<int8_t>(v);
+    }
+  }
+  for (size_t pos = 0; pos < n; ++pos) {
+    if (out[pos] == kOpen) out[pos] = static_cast<int8_t>(!pred.any);
+  }
 }
 
 }  // namespace gavel
