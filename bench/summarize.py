@@ -1,7 +1,7 @@
 """Turns Google Benchmark JSON output of gavel_workloads into bench/run's summary.
 
 Medians only: {"W1": {"ns_per_plan", "ns_per_step", "allocs_per_eval"},
-"W4": {"compile_ms"}, "W5": {"1": {..., "mb_per_s"}, ...},
+"W4": {"compile_ms", "bundle_load_ms", "bundle_load_allocs"}, "W5": {"1": {..., "mb_per_s"}, ...},
 "W6": {"items_per_s_1", "items_per_s_2", "speedup"}}.
 """
 import json
@@ -44,6 +44,8 @@ def main(paths):
             summary.setdefault("W4", {})["compile_ms"] = round(b["real_time"], 3)
         elif name.startswith("W4_bundle_load"):
             summary.setdefault("W4", {})["bundle_load_ms"] = round(b["real_time"], 3)
+            if "allocs_per_load" in b:
+                summary["W4"]["bundle_load_allocs"] = int(b["allocs_per_load"])
         elif name.startswith("W5/"):
             steps = name.split("/")[1]
             entry = per_eval(b)

@@ -44,10 +44,10 @@ namespace {
 // read here (and the format version incremented), or bundles drop it.
 // Not written on purpose: Program::cost_budget (the loader's option),
 // CompiledRule::cost_bound (recomputed from the bytecode on load) and what
-// PrepareProgram derives (Chunk::exec, Program::max_code_size and
-// Program::index; prepare.h).
+// PrepareProgram derives (Chunk::exec_begin, Program::exec,
+// Program::max_code_size and Program::index; prepare.h).
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Program) == 232 + sizeof(ExecIndex) && sizeof(Chunk) == 88 && sizeof(Instr) == 12 &&
+static_assert(sizeof(Program) == 256 + sizeof(ExecIndex) && sizeof(Chunk) == 72 && sizeof(Instr) == 12 &&
                   sizeof(CompiledRule) == 376 && sizeof(CompiledRule::Part) == 40 && sizeof(CompiledPackage) == 80,
               "the compiled program changed: update engine/bundle.cc, docs/bundles.md and kBundleFormat");
 #endif

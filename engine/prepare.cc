@@ -393,7 +393,14 @@ void PrepareProgram(Program& program) {
       program.index.message_reserve[r] += part.chunk < 0 ? static_cast<uint32_t>(part.text.size()) : 32;
     }
   }
-  for (Chunk& chunk : program.chunks) chunk.exec = FuseSuperinstructions(program, chunk);
+  size_t total = 0;
+  for (const Chunk& chunk : program.chunks) total += chunk.code.size();
+  program.exec.clear();
+  program.exec.reserve(total);
+  for (Chunk& chunk : program.chunks) {
+    chunk.exec_begin = static_cast<int64_t>(program.exec.size());
+    FuseSuperinstructions(program, chunk, &program.exec);
+  }
 }
 
 }  // namespace gavel

@@ -1,5 +1,5 @@
 // Derives, from a program's canonical bytecode, what makes it fast to run:
-// the superinstructions the VM executes (Chunk::exec), the rule index that
+// the superinstructions the VM executes (Program::exec), the rule index that
 // sends each step only to the rules that can fire on it, the conditions
 // whose results are shared between rules, the conditions simple enough to
 // test without the VM, and the stack size. Run once per
@@ -86,7 +86,8 @@ inline int AtomOnCell(Op op, const uint32_t* ids, size_t num_ids, uint32_t cell)
 // column c's codes at cells[c * stride + step position].
 inline int TestStepPredicateCells(const StepPredicate& pred, const uint32_t* cells, size_t stride, size_t pos) {
   return CombineAtoms(pred, [&](const StepPredicate::Atom& atom) {
-    return AtomOnCell(atom.op, atom.ids.data(), atom.ids.size(), cells[static_cast<size_t>(atom.column) * stride + pos]);
+    const uint32_t cell = cells[static_cast<size_t>(atom.column) * stride + pos];
+    return AtomOnCell(atom.op, atom.ids.data(), atom.ids.size(), cell);
   });
 }
 

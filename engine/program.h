@@ -49,9 +49,10 @@ struct Instr {
 struct Chunk {
   std::vector<Instr> code;
   // What the VM runs: `code` with superinstructions fused in
-  // (engine/superinstructions.h); empty until PrepareProgram. Everything
-  // else (verifier, cost bounds, bundles, disassembly) reads `code`.
-  std::vector<Instr> exec;
+  // (engine/superinstructions.h), at Program::exec[exec_begin...]; -1
+  // until PrepareProgram. Everything else (verifier, cost bounds, bundles,
+  // disassembly) reads `code`.
+  int64_t exec_begin = -1;
   std::vector<uint32_t> offsets;  // source offset of each instruction
   const SourceFile* source = nullptr;
   int num_slots = 0;              // locals a frame of this chunk needs
@@ -205,6 +206,9 @@ struct Program {
   uint64_t cost_budget = 100'000'000;
   // The longest chunk (instructions): bounds the stack any chunk needs.
   size_t max_code_size = 0;
+  // Every chunk's superinstruction code (Chunk::exec_begin), in one
+  // vector: a vector per chunk was one allocation in seven of a bundle load.
+  std::vector<Instr> exec;
   ExecIndex index;  // engine/prepare.h
 
   // Human-readable listing of every chunk (for docs and debugging).

@@ -27,9 +27,11 @@ int PrepareCall(Program& program, const std::vector<Instr>& code, size_t i) {
 
 }  // namespace
 
-std::vector<Instr> FuseSuperinstructions(Program& program, const Chunk& chunk) {
+void FuseSuperinstructions(Program& program, const Chunk& chunk, std::vector<Instr>* out) {
   const std::vector<Instr>& code = chunk.code;
-  std::vector<Instr> exec = code;
+  const size_t begin = out->size();
+  out->insert(out->end(), code.begin(), code.end());
+  Instr* exec = out->data() + begin;
   const size_t n = code.size();
   auto op = [&](size_t i) { return i < n ? code[i].op : Op::RETURN; };
   for (size_t i = 0; i < n; ++i) {
@@ -54,7 +56,6 @@ std::vector<Instr> FuseSuperinstructions(Program& program, const Chunk& chunk) {
       default: break;
     }
   }
-  return exec;
 }
 
 }  // namespace gavel

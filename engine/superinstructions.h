@@ -1,10 +1,11 @@
 // Superinstructions: one dispatch for a common run of instructions. The
 // fuser replaces only the opcode of a run's first instruction in a copy of
-// the chunk (Chunk::exec) and leaves the rest of the run as it was, so the
-// fused handler reads its operands from the instructions after it, a jump
-// into the middle of a run still finds the original instructions, and a
-// handler whose fast path does not apply (a value of an unexpected kind)
-// simply does the first instruction's work and goes on with the next.
+// the chunk (in Program::exec, at Chunk::exec_begin) and leaves the rest of
+// the run as it was, so the fused handler reads its operands from the
+// instructions after it, a jump into the middle of a run still finds the
+// original instructions, and a handler whose fast path does not apply (a
+// value of an unexpected kind) simply does the first instruction's work
+// and goes on with the next.
 // The fused opcodes come after the canonical ones (opcodes.def): they
 // never appear in Chunk::code, in a bundle or in a disassembly.
 #ifndef GAVEL_ENGINE_SUPERINSTRUCTIONS_H_
@@ -38,10 +39,11 @@ static_assert(kNumExecOps <= 256, "opcodes are one byte");
 
 inline constexpr Op AsOp(FusedOp f) { return static_cast<Op>(static_cast<int>(f)); }
 
-// `chunk.code` with the runs above fused. CALL_PREPARED is the one fused op
-// whose operand changes: a is an index into program.index.prepared (added
-// here), b stays the argument count.
-std::vector<Instr> FuseSuperinstructions(Program& program, const Chunk& chunk);
+// Appends `chunk.code` with the runs above fused to *exec (which must not
+// be the chunk's own code). CALL_PREPARED is the one fused op whose operand
+// changes: a is an index into program.index.prepared (added here), b stays
+// the argument count.
+void FuseSuperinstructions(Program& program, const Chunk& chunk, std::vector<Instr>* exec);
 
 }  // namespace gavel
 
