@@ -301,9 +301,9 @@ void FindStepPredicates(Program& p) {
     }
   }
   // Number the paths and the strings (prepare.h, StepCell). The ids are
-  // collected in a table even when the column keeps only the list.
+  // collected in a table, which a column keeps only when it has many.
   x.columns.clear();
-  std::vector<absl::flat_hash_map<absl::string_view, uint32_t>> ids;
+  std::vector<absl::flat_hash_map<absl::string_view, uint32_t>> ids;  // per column
   for (StepPredicate& pred : x.predicates) {
     for (StepPredicate::Atom& atom : pred.atoms) {
       auto same_path = [&](const ExecIndex::Column& c) {
@@ -331,11 +331,8 @@ void FindStepPredicates(Program& p) {
     }
   }
   constexpr size_t kMaxScanned = 8;
-  for (ExecIndex::Column& column : x.columns) {
-    if (column.texts.size() <= kMaxScanned) continue;
-    for (size_t i = 0; i < column.texts.size(); ++i) {
-      column.ids.emplace(column.texts[i], static_cast<uint32_t>(i + 1));
-    }
+  for (size_t c = 0; c < x.columns.size(); ++c) {
+    if (x.columns[c].texts.size() > kMaxScanned) x.columns[c].ids = std::move(ids[c]);
   }
 }
 

@@ -169,10 +169,11 @@ struct ExecIndex {
   // instead of following pointers into the plan for every (rule, step) pair.
   struct Column {
     StepPredicate::Atom path;  // only depth and field are used
-    // The strings the predicates compare the path with, numbered from 1,
-    // and the same in a table when they are too many to scan.
+    // The strings the predicates compare the path with, numbered from 1
+    // (views of the program's constants), and the same in a table when
+    // they are too many to scan. Debian's Abseil hashes absl::string_view.
     std::vector<std::string_view> texts;
-    absl::flat_hash_map<std::string, uint32_t> ids;
+    absl::flat_hash_map<absl::string_view, uint32_t> ids;
   };
   std::vector<Column> columns;
   // Per chunk: for a message part that reads a field path of its rule's
