@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -47,7 +48,7 @@ namespace {
 // PrepareProgram derives (Chunk::exec_begin, Program::exec,
 // Program::max_code_size and Program::index; prepare.h).
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Program) == 256 + sizeof(ExecIndex) && sizeof(Chunk) == 72 && sizeof(Instr) == 12 &&
+static_assert(sizeof(Program) == 304 + sizeof(ExecIndex) && sizeof(Chunk) == 32 && sizeof(Instr) == 12 &&
                   sizeof(CompiledRule) == 376 && sizeof(CompiledRule::Part) == 40 && sizeof(CompiledPackage) == 80,
               "the compiled program changed: update engine/bundle.cc, docs/bundles.md and kBundleFormat");
 #endif
@@ -239,7 +240,7 @@ absl::StatusOr<std::string> WriteBundle(const CompiledPolicy& policy) {
   // Growing large strings step by step costs page faults: reserve a guess.
   size_t estimate = 4096 + 16 * p.constants.size();
   for (const auto& f : p.sources) estimate += f->name().size() + f->text().size();
-  for (const Chunk& c : p.chunks) estimate += 8 * c.code.size();
+  estimate += 8 * p.code.size();
   // One buffer: the header's size and checksum are filled in at the end.
   Writer w;
   w.out().reserve(kHeaderSize + estimate);
@@ -302,13 +303,15 @@ absl::StatusOr<std::string> WriteBundle(const CompiledPolicy& policy) {
     if (!src.ok()) return src.status();
     w.Varint(*src);
     w.Signed(chunk.num_slots);
-    w.Varint(chunk.code.size());
-    for (size_t i = 0; i < chunk.code.size(); ++i) {
-      const Instr& in = chunk.code[i];
+    // The writer does not verify: a hand-built program may be inconsistent.
+    if (!p.CodeInRange(chunk)) return absl::InvalidArgumentError("a chunk's code is outside the program's");
+    w.Varint(chunk.code_size);
+    for (uint32_t i = chunk.code_begin; i < chunk.code_begin + chunk.code_size; ++i) {
+      const Instr& in = p.code[i];
       w.U8(static_cast<uint8_t>(in.op));
       w.Signed(in.a);
       w.Signed(in.b);
-      w.Varint(i < chunk.offsets.size() ? chunk.offsets[i] : 0);
+      w.Varint(p.offsets[i]);
     }
   }
   if (!w.End(section)) return TooLarge();
@@ -424,11 +427,25 @@ class Reader {
     return true;
   }
   bool Varint(uint64_t* v) {
-    // Most varints (opcodes' operands, slots, counts) are one byte.
-    if (pos_ < data_.size() && static_cast<uint8_t>(data_[pos_]) < 0x80) {
-      *v = static_cast<uint8_t>(data_[pos_++]);
-      return true;
+    // Most varints (operands, slots, counts, source offsets) take one or
+    // two bytes: read inline, the rest out of line.
+    if (remaining() >= 2) {
+      const auto b0 = static_cast<uint8_t>(data_[pos_]);
+      if (b0 < 0x80) {
+        *v = b0;
+        pos_ += 1;
+        return true;
+      }
+      const auto b1 = static_cast<uint8_t>(data_[pos_ + 1]);
+      if (b1 < 0x80) {
+        *v = (b0 & 0x7Fu) | uint64_t{b1} << 7;
+        pos_ += 2;
+        return true;
+      }
     }
+    return VarintSlow(v);
+  }
+  ABSL_ATTRIBUTE_NOINLINE bool VarintSlow(uint64_t* v) {
     uint64_t result = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       uint8_t byte = 0;
@@ -737,17 +754,25 @@ class ProgramReader {
     uint64_t n = 0;
     if (!r.Count(3, &n)) return false;
     p_.chunks.resize(n);
+    // Each instruction takes at least 4 bytes: no reallocation while reading.
+    p_.code.reserve(r.remaining() / 4);
+    p_.offsets.reserve(r.remaining() / 4);
     for (Chunk& chunk : p_.chunks) {
       uint64_t size = 0;
       if (!Source(r, &chunk.source) || !r.Int(&chunk.num_slots) || !r.Count(4, &size)) return false;
-      chunk.code.resize(size);
-      chunk.offsets.resize(size);
-      for (uint64_t i = 0; i < size; ++i) {
+      const size_t begin = p_.code.size();
+      if (size > UINT32_MAX - begin) return r.Fail("more than 2^32 instructions");
+      chunk.code_begin = static_cast<uint32_t>(begin);
+      chunk.code_size = static_cast<uint32_t>(size);
+      p_.code.resize(begin + size);
+      p_.offsets.resize(begin + size);
+      for (size_t i = begin; i < begin + size; ++i) {
+        Instr& in = p_.code[i];
         uint8_t op = 0;
         if (!r.U8(&op)) return false;
         if (op >= kNumOps) return r.Fail(absl::StrCat("unknown opcode ", op));
-        chunk.code[i].op = static_cast<Op>(op);
-        if (!r.Int32(&chunk.code[i].a) || !r.Int32(&chunk.code[i].b) || !r.Uint32(&chunk.offsets[i])) return false;
+        in.op = static_cast<Op>(op);
+        if (!r.Int32(&in.a) || !r.Int32(&in.b) || !r.Uint32(&p_.offsets[i])) return false;
       }
     }
     return true;

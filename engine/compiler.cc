@@ -165,10 +165,13 @@ class Compiler {
     chunk.source = source;
     chunk.num_slots = num_slots;
     chunk_ = &chunk;
+    code_.clear();
+    offsets_.clear();
     Emit(e);
     Add(Op::RETURN, 0, 0, e.offset);
     chunk_ = nullptr;
-    program_.chunks.push_back(std::move(chunk));
+    program_.SetCode(chunk, code_, offsets_);
+    program_.chunks.push_back(chunk);
     return static_cast<int>(program_.chunks.size()) - 1;
   }
 
@@ -177,14 +180,14 @@ class Compiler {
 
  private:
   int Add(Op op, int32_t a, int32_t b, uint32_t offset) {
-    chunk_->code.push_back(Instr{op, a, b});
-    chunk_->offsets.push_back(offset);
-    return static_cast<int>(chunk_->code.size()) - 1;
+    code_.push_back(Instr{op, a, b});
+    offsets_.push_back(offset);
+    return static_cast<int>(code_.size()) - 1;
   }
-  int Here() const { return static_cast<int>(chunk_->code.size()); }
+  int Here() const { return static_cast<int>(code_.size()); }
   // Points the a (or b) operand of the jump at `at` to the current end.
-  void PatchA(int at) { chunk_->code[at].a = Here() - (at + 1); }
-  void PatchB(int at) { chunk_->code[at].b = Here() - (at + 1); }
+  void PatchA(int at) { code_[at].a = Here() - (at + 1); }
+  void PatchB(int at) { code_[at].b = Here() - (at + 1); }
   // Equal strings, ints, bools and lists of strings share one constant, so
   // that the same condition in two rules compiles to the same bytecode
   // (engine/prepare.h shares its result).
@@ -223,6 +226,9 @@ class Compiler {
   Program& program_;
   Diagnostics& diags_;
   Chunk* chunk_ = nullptr;
+  // The code of the chunk being compiled (appended to the program's at its end).
+  std::vector<Instr> code_;
+  std::vector<uint32_t> offsets_;
   std::map<std::string, int> const_index_;  // DedupKey -> constant
 };
 

@@ -84,7 +84,7 @@ class BoundBuilder {
   };
 
   Poly Chunk(int c) {
-    const std::vector<Instr>& code = p_.chunks[c].code;
+    const std::span<const Instr> code = p_.Code(c);
     const int64_t n = static_cast<int64_t>(code.size());
     // Loop depth of each instruction: +1 from a head to its last back edge.
     std::vector<int64_t>& loop_end = loop_end_;

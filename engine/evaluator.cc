@@ -331,7 +331,7 @@ class RuleRunner {
     const int f = index_.part_read[chunk];
     if (f < 0) return nullptr;
     const Value* v = FollowPath(index_.field_reads[f], frame_.slots[rule.iter_slot]);
-    if (v != nullptr) ctx_.cost += ctx_.program->chunks[chunk].code.size();
+    if (v != nullptr) ctx_.cost += ctx_.program->chunks[chunk].code_size;
     return v;
   }
 

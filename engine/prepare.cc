@@ -21,15 +21,18 @@ bool IsField(const Program& p, const Instr& in, int index, const char* name) {
          p.constants[in.b].is_string() && p.constants[in.b].str() == name;
 }
 
-// Whether `c` names a chunk. CompiledPolicy also prepares programs that
-// are not verified yet (hand-made ones, before a bundle is written and
-// read back): chunk indexes are checked, not trusted.
-bool IsChunk(const Program& p, int c) { return c >= 0 && static_cast<size_t>(c) < p.chunks.size(); }
+// Whether `c` names a chunk whose code is within the program's.
+// CompiledPolicy also prepares programs that are not verified yet
+// (hand-made ones, before a bundle is written and read back): chunk
+// indexes and ranges are checked, not trusted.
+bool IsChunk(const Program& p, int c) {
+  return c >= 0 && static_cast<size_t>(c) < p.chunks.size() && p.CodeInRange(p.chunks[c]);
+}
 
 // Whether the rule's range chunk is `plan.steps`.
 bool RangeIsPlanSteps(const Program& p, const CompiledRule& rule) {
   if (!IsChunk(p, rule.range_chunk) || rule.iter_slot < 0) return false;
-  const std::vector<Instr>& code = p.chunks[rule.range_chunk].code;
+  const std::span<const Instr> code = p.Code(rule.range_chunk);
   return code.size() == 3 && code[0].op == Op::LOAD_GLOBAL && code[0].a == kGlobalPlan &&
          IsField(p, code[1], kPlanSteps, "steps") && code[2].op == Op::RETURN;
 }
@@ -37,7 +40,7 @@ bool RangeIsPlanSteps(const Program& p, const CompiledRule& rule) {
 // The guard `when` starts with, if any (program.h, RuleGuard).
 bool FindGuard(const Program& p, const CompiledRule& rule, RuleGuard* guard) {
   if (!IsChunk(p, rule.when_chunk)) return false;
-  const std::vector<Instr>& code = p.chunks[rule.when_chunk].code;
+  const std::span<const Instr> code = p.Code(rule.when_chunk);
   const size_t n = code.size();
   if (n < 5 || code[0].op != Op::LOAD_LOCAL || code[0].a != rule.iter_slot) return false;
   size_t pc = 1;
@@ -103,11 +106,12 @@ void BuildRuleIndex(Program& p) {
 
 // Whether `chunk` reads nothing of its frame but its own slots and the
 // rule's element; *reads_elem tells whether it reads the element.
-bool Memoizable(const Chunk& chunk, int elem_slot, bool* reads_elem) {
+bool Memoizable(const Program& p, const Chunk& chunk, int elem_slot, bool* reads_elem) {
   // Slots a verified chunk writes are below its num_slots (bounds kept anyway).
   std::vector<char> written(static_cast<size_t>(chunk.num_slots) + 5, 0);
   std::vector<int64_t> w;
-  for (const Instr& in : chunk.code) {
+  const std::span<const Instr> code = p.Code(chunk);
+  for (const Instr& in : code) {
     if (in.op == Op::LOAD_RULE_LET) return false;
     SlotWrites(in, &w);
     for (int64_t slot : w) {
@@ -115,7 +119,7 @@ bool Memoizable(const Chunk& chunk, int elem_slot, bool* reads_elem) {
     }
   }
   *reads_elem = false;
-  for (const Instr& in : chunk.code) {
+  for (const Instr& in : code) {
     if (in.op != Op::LOAD_LOCAL) continue;
     if (in.a >= 0 && static_cast<size_t>(in.a) < written.size() && written[in.a]) continue;
     if (in.a != elem_slot || elem_slot < 0) return false;
@@ -128,8 +132,7 @@ bool Memoizable(const Chunk& chunk, int elem_slot, bool* reads_elem) {
 // (`step.resource.namespace`, however many times), set in *path: every
 // LOAD_LOCAL of the element is followed by the same FIELDs, at most two.
 // Then the chunk's result is a function of the value at that path.
-bool ElementPath(const Chunk& chunk, int elem_slot, StepPredicate::Atom* path) {
-  const std::vector<Instr>& code = chunk.code;
+bool ElementPath(std::span<const Instr> code, int elem_slot, StepPredicate::Atom* path) {
   path->depth = 0;
   for (size_t pc = 0; pc < code.size(); ++pc) {
     if (code[pc].op != Op::LOAD_LOCAL || code[pc].a != elem_slot) continue;
@@ -153,13 +156,13 @@ bool ElementPath(const Chunk& chunk, int elem_slot, StepPredicate::Atom* path) {
 // instruction: no key strings built (this runs for every condition of a
 // bundle when it loads).
 struct Condition {
-  const std::vector<Instr>* code;
+  std::span<const Instr> code;
   int slot;
 };
 struct ConditionHash {
   size_t operator()(const Condition& k) const {
     uint64_t h = static_cast<uint64_t>(k.slot) + 0x9e3779b97f4a7c15ULL;
-    for (const Instr& in : *k.code) {
+    for (const Instr& in : k.code) {
       const uint64_t word = (static_cast<uint64_t>(static_cast<uint32_t>(in.a)) << 32 | static_cast<uint32_t>(in.b)) ^
                             static_cast<uint64_t>(in.op) << 56;
       h = (h ^ word) * 0xbf58476d1ce4e5b9ULL;
@@ -170,10 +173,10 @@ struct ConditionHash {
 };
 struct ConditionEq {
   bool operator()(const Condition& x, const Condition& y) const {
-    if (x.slot != y.slot || x.code->size() != y.code->size()) return false;
-    for (size_t i = 0; i < x.code->size(); ++i) {
-      const Instr& a = (*x.code)[i];
-      const Instr& b = (*y.code)[i];
+    if (x.slot != y.slot || x.code.size() != y.code.size()) return false;
+    for (size_t i = 0; i < x.code.size(); ++i) {
+      const Instr& a = x.code[i];
+      const Instr& b = y.code[i];
       if (a.op != b.op || a.a != b.a || a.b != b.b) return false;
     }
     return true;
@@ -204,12 +207,12 @@ void FindSharedConditions(Program& p) {
       if (!IsChunk(p, c)) continue;
       bool reads_elem = false;
       // Only plan.steps elements have a position to key the result by.
-      if (!Memoizable(p.chunks[c], x.over_steps[r] ? rule.iter_slot : -1, &reads_elem)) {
+      if (!Memoizable(p, p.chunks[c], x.over_steps[r] ? rule.iter_slot : -1, &reads_elem)) {
         refused[c] = 1;
         continue;
       }
       const int slot = reads_elem ? rule.iter_slot : -1;
-      auto [it, inserted] = group_of.try_emplace(Condition{&p.chunks[c].code, slot}, groups.size());
+      auto [it, inserted] = group_of.try_emplace(Condition{p.Code(c), slot}, groups.size());
       if (inserted) groups.emplace_back(slot, std::vector<Use>());
       groups[it->second].second.push_back(Use{c, reads_elem});
     }
@@ -219,7 +222,7 @@ void FindSharedConditions(Program& p) {
     // A condition that reads one field path of the step is also shared
     // between the steps with the same string there.
     StepPredicate::Atom path;
-    const bool keyed = uses[0].per_step && ElementPath(p.chunks[uses[0].chunk], elem_slot, &path);
+    const bool keyed = uses[0].per_step && ElementPath(p.Code(uses[0].chunk), elem_slot, &path);
     // Per step, sharing is the only gain; once per evaluation, a condition
     // that ignores the element gains even alone.
     if (uses[0].per_step && uses.size() < 2 && !keyed) continue;
@@ -233,7 +236,7 @@ void FindSharedConditions(Program& p) {
 }
 
 // One comparison of a step predicate at code[pc]; the pc after it, or 0.
-size_t ParseAtom(const std::vector<Instr>& code, size_t pc, int iter_slot, StepPredicate::Atom* atom) {
+size_t ParseAtom(std::span<const Instr> code, size_t pc, int iter_slot, StepPredicate::Atom* atom) {
   const size_t n = code.size();
   if (pc >= n || code[pc].op != Op::LOAD_LOCAL || code[pc].a != iter_slot) return 0;
   ++pc;
@@ -253,8 +256,7 @@ size_t ParseAtom(const std::vector<Instr>& code, size_t pc, int iter_slot, StepP
 // `a`, `a && b && ...` or `a || b || ...` (left-associated, as parsed) over
 // comparisons of the step's fields: [a] (AND j [b] AND_END)* RETURN, each
 // AND jumping past its own AND_END.
-bool FindPredicate(const Program& p, const Chunk& chunk, int iter_slot, StepPredicate* pred) {
-  const std::vector<Instr>& code = chunk.code;
+bool FindPredicate(const Program& p, std::span<const Instr> code, int iter_slot, StepPredicate* pred) {
   StepPredicate::Atom atom;
   size_t pc = ParseAtom(code, 0, iter_slot, &atom);
   if (pc == 0) return false;
@@ -295,7 +297,7 @@ void FindStepPredicates(Program& p) {
     const CompiledRule& rule = p.rules[r];
     for (int c : {rule.when_chunk, rule.unless_chunk}) {
       StepPredicate pred;
-      if (!IsChunk(p, c) || !FindPredicate(p, p.chunks[c], rule.iter_slot, &pred)) continue;
+      if (!IsChunk(p, c) || !FindPredicate(p, p.Code(c), rule.iter_slot, &pred)) continue;
       x.chunk_predicate[c] = static_cast<int>(x.predicates.size());
       x.predicates.push_back(std::move(pred));
     }
@@ -346,7 +348,7 @@ void FindFieldReads(Program& p) {
     if (rule.range_chunk < 0) continue;
     for (const CompiledRule::Part& part : rule.message) {
       if (!IsChunk(p, part.chunk) || x.part_read[part.chunk] >= 0) continue;
-      const std::vector<Instr>& code = p.chunks[part.chunk].code;
+      const std::span<const Instr> code = p.Code(part.chunk);
       StepPredicate::Atom read;
       const size_t pc = ParseAtom(code, 0, rule.iter_slot, &read);
       if (pc == 0 || read.op != Op::RETURN || pc + 1 != code.size() || code[pc].op != Op::RETURN) continue;
@@ -365,7 +367,7 @@ void KeepOwnSlotsOnly(Program& p) {
   for (const CompiledRule& rule : p.rules) {
     auto check = [&](int chunk, std::vector<int>& fast) {
       if (!IsChunk(p, chunk) || fast[chunk] < 0) return;
-      if (rule.range_chunk < 0 || p.chunks[chunk].code[0].a != rule.iter_slot) fast[chunk] = -1;
+      if (rule.range_chunk < 0 || p.Code(chunk)[0].a != rule.iter_slot) fast[chunk] = -1;
     };
     check(rule.when_chunk, x.chunk_predicate);
     check(rule.unless_chunk, x.chunk_predicate);
@@ -377,7 +379,7 @@ void KeepOwnSlotsOnly(Program& p) {
 
 void PrepareProgram(Program& program) {
   program.max_code_size = 0;
-  for (const Chunk& chunk : program.chunks) program.max_code_size = std::max(program.max_code_size, chunk.code.size());
+  for (const Chunk& chunk : program.chunks) program.max_code_size = std::max<size_t>(program.max_code_size, chunk.code_size);
   BuildRuleIndex(program);
   FindSharedConditions(program);
   FindStepPredicates(program);
@@ -391,10 +393,12 @@ void PrepareProgram(Program& program) {
     }
   }
   size_t total = 0;
-  for (const Chunk& chunk : program.chunks) total += chunk.code.size();
+  for (const Chunk& chunk : program.chunks) total += chunk.code_size;
   program.exec.clear();
   program.exec.reserve(total);
   for (Chunk& chunk : program.chunks) {
+    chunk.exec_begin = -1;
+    if (!program.CodeInRange(chunk)) continue;  // unverified: never runs
     chunk.exec_begin = static_cast<int64_t>(program.exec.size());
     FuseSuperinstructions(program, chunk, &program.exec);
   }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,13 +48,17 @@ struct Instr {
 // A straight-line piece of bytecode that computes one value: a condition, a
 // let, a message part, a param default.
 struct Chunk {
-  std::vector<Instr> code;
-  // What the VM runs: `code` with superinstructions fused in
+  // The chunk's instructions: Program::code[code_begin, code_begin +
+  // code_size) (Program::Code), with their source offsets at the same
+  // places of Program::offsets. One vector for every chunk: a vector each
+  // was two allocations per chunk of a bundle load.
+  uint32_t code_begin = 0;
+  uint32_t code_size = 0;
+  // What the VM runs: the code with superinstructions fused in
   // (engine/superinstructions.h), at Program::exec[exec_begin...]; -1
   // until PrepareProgram. Everything else (verifier, cost bounds, bundles,
-  // disassembly) reads `code`.
+  // disassembly) reads the canonical code.
   int64_t exec_begin = -1;
-  std::vector<uint32_t> offsets;  // source offset of each instruction
   const SourceFile* source = nullptr;
   int num_slots = 0;              // locals a frame of this chunk needs
 };
@@ -196,6 +201,9 @@ struct CompiledPackage {
 struct Program {
   std::vector<std::shared_ptr<const SourceFile>> sources;  // keeps locations valid
   std::vector<Chunk> chunks;
+  // Every chunk's instructions and their source offsets (Chunk::code_begin).
+  std::vector<Instr> code;
+  std::vector<uint32_t> offsets;
   std::vector<Value> constants;
   std::vector<std::unique_ptr<RE2>> regexes;
   std::vector<Value> params;            // resolved values, by param index
@@ -211,6 +219,16 @@ struct Program {
   // vector: a vector per chunk was one allocation in seven of a bundle load.
   std::vector<Instr> exec;
   ExecIndex index;  // engine/prepare.h
+
+  // A chunk's instructions. Only for a chunk whose range is within `code`
+  // (CodeInRange): always so once verified (program_verifier.h).
+  std::span<const Instr> Code(const Chunk& c) const { return {code.data() + c.code_begin, c.code_size}; }
+  std::span<const Instr> Code(int chunk) const { return Code(chunks[chunk]); }
+  bool CodeInRange(const Chunk& c) const {
+    return uint64_t{c.code_begin} + c.code_size <= code.size() && offsets.size() == code.size();
+  }
+  // Appends `instrs` (with `source_offsets`, one each) as the code of `chunk`.
+  void SetCode(Chunk& chunk, std::span<const Instr> instrs, std::span<const uint32_t> source_offsets);
 
   // Human-readable listing of every chunk (for docs and debugging).
   std::string Disassemble() const;

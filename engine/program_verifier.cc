@@ -98,7 +98,12 @@ class Verifier {
 
   absl::Status CheckChunk(int c) {
     const Chunk& chunk = p_.chunks[c];
-    const std::vector<Instr>& code = chunk.code;
+    if (!p_.CodeInRange(chunk)) {
+      return Fail(absl::StrCat("chunk ", c, ": instructions ", chunk.code_begin, "..+", chunk.code_size, " of ",
+                               p_.code.size(), " (", p_.offsets.size(), " source offsets)"));
+    }
+    const std::span<const Instr> code = p_.Code(chunk);
+    const uint32_t* offsets = p_.offsets.data() + chunk.code_begin;
     const int64_t n = static_cast<int64_t>(code.size());
     const int64_t slots = chunk.num_slots;
     auto at = [&](int64_t pc, std::string what) {
@@ -106,17 +111,14 @@ class Verifier {
     };
     if (n == 0) return Fail(absl::StrCat("chunk ", c, " is empty"));
     if (slots < 0 || slots > kMaxFrameSlots) return Fail(absl::StrCat("chunk ", c, ": ", slots, " slots"));
-    if (chunk.offsets.size() != code.size()) {
-      return Fail(absl::StrCat("chunk ", c, ": ", chunk.offsets.size(), " offsets for ", n, " instructions"));
-    }
     if (!KnownSource(chunk.source)) return Fail(absl::StrCat("chunk ", c, ": source not in the program"));
     for (int64_t pc = 0; pc < n; ++pc) {
       if (static_cast<int>(code[pc].op) >= kNumOps) {
         return Fail(
             absl::StrCat("chunk ", c, ", instruction ", pc, ": unknown opcode ", static_cast<int>(code[pc].op)));
       }
-      if (chunk.source != nullptr && chunk.offsets[pc] > chunk.source->text().size()) {
-        return at(pc, absl::StrCat("offset ", chunk.offsets[pc], " past the end of `", chunk.source->name(), "`"));
+      if (chunk.source != nullptr && offsets[pc] > chunk.source->text().size()) {
+        return at(pc, absl::StrCat("offset ", offsets[pc], " past the end of `", chunk.source->name(), "`"));
       }
     }
 

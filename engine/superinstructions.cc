@@ -7,7 +7,7 @@ namespace {
 
 // A prepared call for the CALL at `i` if its arguments after the first are
 // pushed by the CONSTs just before it; -1 otherwise.
-int PrepareCall(Program& program, const std::vector<Instr>& code, size_t i) {
+int PrepareCall(Program& program, std::span<const Instr> code, size_t i) {
   const Instr& call = code[i];
   const BuiltinTable& table = BuiltinTable::Get();
   if (call.a < 0 || static_cast<size_t>(call.a) >= table.all().size() || call.b < 2) return -1;
@@ -28,7 +28,7 @@ int PrepareCall(Program& program, const std::vector<Instr>& code, size_t i) {
 }  // namespace
 
 void FuseSuperinstructions(Program& program, const Chunk& chunk, std::vector<Instr>* out) {
-  const std::vector<Instr>& code = chunk.code;
+  const std::span<const Instr> code = program.Code(chunk);
   const size_t begin = out->size();
   out->insert(out->end(), code.begin(), code.end());
   Instr* exec = out->data() + begin;
@@ -51,7 +51,9 @@ void FuseSuperinstructions(Program& program, const Chunk& chunk, std::vector<Ins
         if (op(i + 1) == Op::IN && program.constants[code[i].a].is_list()) exec[i].op = AsOp(FusedOp::IN_CONST);
         break;
       case Op::CALL:
-        if (int site = PrepareCall(program, code, i); site >= 0) exec[i] = Instr{AsOp(FusedOp::CALL_PREPARED), site, code[i].b};
+        if (int site = PrepareCall(program, code, i); site >= 0) {
+          exec[i] = Instr{AsOp(FusedOp::CALL_PREPARED), site, code[i].b};
+        }
         break;
       default: break;
     }

@@ -39,8 +39,8 @@ static_assert(kNumExecOps <= 256, "opcodes are one byte");
 
 inline constexpr Op AsOp(FusedOp f) { return static_cast<Op>(static_cast<int>(f)); }
 
-// Appends `chunk.code` with the runs above fused to *exec (which must not
-// be the chunk's own code). CALL_PREPARED is the one fused op whose operand
+// Appends the chunk's code (Program::Code) with the runs above fused to
+// *exec (which must not be Program::code). CALL_PREPARED is the one fused op whose operand
 // changes: a is an index into program.index.prepared (added here), b stays
 // the argument count.
 void FuseSuperinstructions(Program& program, const Chunk& chunk, std::vector<Instr>* exec);

@@ -193,11 +193,12 @@ Value CallBuiltin(EvalContext& ctx, int id, const PreparedCall* prepared, const 
 Value RunChunk(EvalContext& ctx, int chunk_index, Frame& frame) {
   const Program& prog = *ctx.program;
   const Chunk& chunk = prog.chunks[chunk_index];
-  const Instr* code = chunk.exec_begin < 0 ? chunk.code.data() : prog.exec.data() + chunk.exec_begin;
+  const Instr* code =
+      chunk.exec_begin < 0 ? prog.code.data() + chunk.code_begin : prog.exec.data() + chunk.exec_begin;
   // A verified chunk's stack never holds more values than it has
   // instructions: every instruction pushes at most one, and a loop's body
   // leaves the depth as it found it (program_verifier.h).
-  StackRegion region(ctx, chunk.code.size() + 1);
+  StackRegion region(ctx, chunk.code_size + 1);
   Value* sp = region.base();
   region.Track(&sp);
   Value* L = frame.slots.data();

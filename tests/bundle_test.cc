@@ -261,8 +261,7 @@ std::unique_ptr<Program> HandProgram() {
   Chunk when;
   when.source = src.get();
   when.num_slots = 6;
-  when.code = {{Op::CONST, 0, 0}, {Op::RETURN, 0, 0}};
-  when.offsets = {30, 30};
+  p->SetCode(when, std::vector<Instr>{{Op::CONST, 0, 0}, {Op::RETURN, 0, 0}}, std::vector<uint32_t>{30, 30});
   p->chunks.push_back(std::move(when));
   CompiledRule r;
   r.package = "hand";
@@ -277,9 +276,9 @@ std::unique_ptr<Program> HandProgram() {
   return p;
 }
 
-void SetCode(Program& p, int chunk, std::vector<Instr> code) {
-  p.chunks[chunk].offsets.assign(code.size(), 0);
-  p.chunks[chunk].code = std::move(code);
+// Gives the chunk new code (appended: the old stays, unused).
+void SetCode(Program& p, int chunk, const std::vector<Instr>& code) {
+  p.SetCode(p.chunks[chunk], code, std::vector<uint32_t>(code.size(), 0));
 }
 
 // Writes the program (the writer does not verify) and loads it back.
@@ -320,6 +319,19 @@ std::vector<Instr> AllLoop(std::vector<Instr> body) {
   code.push_back({Op::LOAD_LOCAL, 3, 0});
   code.push_back({Op::RETURN, 0, 0});
   return code;
+}
+
+TEST_CASE("a chunk whose code is outside the program's is refused, not read") {
+  auto p = HandProgram();
+  p->chunks[0].code_size = 5;  // the program holds 2 instructions
+  absl::Status verified = VerifyProgram(*p);
+  CHECK(verified.message() == "chunk 0: instructions 0..+5 of 2 (2 source offsets)");
+  CompiledPolicy policy(std::move(p));  // prepared without reading the chunk
+  CHECK(WriteBundle(policy).status().message() == "a chunk's code is outside the program's");
+
+  auto q = HandProgram();
+  q->offsets.pop_back();  // one source offset missing
+  CHECK(VerifyProgram(*q).message() == "chunk 0: instructions 0..+2 of 2 (1 source offsets)");
 }
 
 TEST_CASE("a hand-built program loads and runs") {
@@ -388,7 +400,7 @@ TEST_CASE("crafted bundles with a valid checksum are rejected by verification") 
   CheckRejected([](P p) { SetCode(p, 0, {{Op::LIST, -1, 0}, {Op::RETURN, 0, 0}}); }, "negative count -1");
   CheckRejected([](P p) { SetCode(p, 0, {{Op::CONST, 0, 0}, {Op::MAP, 1, 0}, {Op::RETURN, 0, 0}}); },
                 "pops 2 values from a stack of 1");
-  CheckRejected([](P p) { p.chunks[0].offsets[0] = 1000; }, "offset 1000 past the end of `hand.gavel`");
+  CheckRejected([](P p) { p.offsets[p.chunks[0].code_begin] = 1000; }, "offset 1000 past the end of `hand.gavel`");
   CheckRejected([](P p) { p.chunks[0].num_slots = kMaxFrameSlots + 1; }, "65537 slots");
 
   // Loops: each would run forever (or exit nowhere) if it were let through.
@@ -426,7 +438,7 @@ TEST_CASE("crafted bundles with a valid checksum are rejected by verification") 
   CheckRejected([](P p) { p.rules[0].location.offset = 500; }, "location offset 500 past the end");
 
   // Malformed contents, caught while reading.
-  CheckRejected([](P p) { p.chunks[0].code[0].op = static_cast<Op>(200); },
+  CheckRejected([](P p) { p.code[p.chunks[0].code_begin].op = static_cast<Op>(200); },
                 "malformed bundle: section `chunks`: unknown opcode 200");
   CheckRejected([](P p) { p.rules[0].effect = static_cast<Effect>(9); },
                 "malformed bundle: section `rules`: unknown effect 9");
@@ -551,11 +563,9 @@ TEST_CASE("a condition chunk shared with a rule whose element is in another slot
     SetCode(p, 0, {{Op::LOAD_LOCAL, 1, 0}, {Op::FIELD, schema.step.Find("resource")->index, k + 1},
                    {Op::FIELD, schema.resource.Find("kind")->index, k + 2}, {Op::CONST, k + 3, 0},
                    {Op::EQ, 0, 0}, {Op::RETURN, 0, 0}});
-    Chunk range = p.chunks[0];
-    range.code = {{Op::LOAD_GLOBAL, kGlobalPlan, 0}, {Op::FIELD, schema.plan.Find("steps")->index, k},
-                  {Op::RETURN, 0, 0}};
-    range.offsets.assign(range.code.size(), 0);
-    p.chunks.push_back(range);
+    p.chunks.push_back(p.chunks[0]);
+    SetCode(p, 1, {{Op::LOAD_GLOBAL, kGlobalPlan, 0}, {Op::FIELD, schema.plan.Find("steps")->index, k},
+                   {Op::RETURN, 0, 0}});
     CompiledRule a = p.rules[0];
     a.name = "a";
     a.qualified = "hand.a";

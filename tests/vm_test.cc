@@ -107,7 +107,7 @@ TEST_CASE("constant folding leaves no work for the VM") {
   REQUIRE(CheckExpression(*expr, *src, diags));
   auto program = CompileExpression(*expr, src, diags);
   REQUIRE(program);
-  REQUIRE(program->chunks[0].code.size() == 2);  // CONST true; RETURN
+  REQUIRE(program->chunks[0].code_size == 2);  // CONST true; RETURN
   CHECK(program->Disassemble().find("CONST") != std::string::npos);
 }
 
