@@ -426,20 +426,24 @@ class Reader {
     *b = v == 1;
     return true;
   }
-  bool Varint(uint64_t* v) {
-    // Most varints (operands, slots, counts, source offsets) take one or
-    // two bytes: read inline, the rest out of line.
-    if (remaining() >= 2) {
-      const auto b0 = static_cast<uint8_t>(data_[pos_]);
-      if (b0 < 0x80) {
-        *v = b0;
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool Varint(uint64_t* v) {
+    // Most varints (operands, slots, counts, source offsets) take one to
+    // three bytes: read inline, the rest out of line.
+    if (remaining() >= 3) {
+      const auto* b = reinterpret_cast<const uint8_t*>(data_.data() + pos_);
+      if (b[0] < 0x80) {
+        *v = b[0];
         pos_ += 1;
         return true;
       }
-      const auto b1 = static_cast<uint8_t>(data_[pos_ + 1]);
-      if (b1 < 0x80) {
-        *v = (b0 & 0x7Fu) | uint64_t{b1} << 7;
+      if (b[1] < 0x80) {
+        *v = (b[0] & 0x7Fu) | uint64_t{b[1]} << 7;
         pos_ += 2;
+        return true;
+      }
+      if (b[2] < 0x80) {
+        *v = (b[0] & 0x7Fu) | uint64_t{b[1] & 0x7Fu} << 7 | uint64_t{b[2]} << 14;
+        pos_ += 3;
         return true;
       }
     }
@@ -459,13 +463,13 @@ class Reader {
     }
     return Fail("varint longer than 10 bytes");
   }
-  bool Signed(int64_t* v) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool Signed(int64_t* v) {
     uint64_t u = 0;
     if (!Varint(&u)) return false;
     *v = UnZigZag(u);
     return true;
   }
-  bool Int32(int32_t* v) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool Int32(int32_t* v) {
     int64_t x = 0;
     if (!Signed(&x)) return false;
     if (x < INT32_MIN || x > INT32_MAX) return Fail(absl::StrCat("integer ", x, " out of range"));
@@ -478,7 +482,7 @@ class Reader {
     *v = x;
     return true;
   }
-  bool Uint32(uint32_t* v) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool Uint32(uint32_t* v) {
     uint64_t x = 0;
     if (!Varint(&x)) return false;
     if (x > UINT32_MAX) return Fail(absl::StrCat("integer ", x, " out of range"));

@@ -87,27 +87,33 @@ class BoundBuilder {
     const std::span<const Instr> code = p_.Code(c);
     const int64_t n = static_cast<int64_t>(code.size());
     // Loop depth of each instruction: +1 from a head to its last back edge.
-    std::vector<int64_t>& loop_end = loop_end_;
-    loop_end.assign(n, -1);
-    for (int64_t pc = 0; pc < n; ++pc) {
-      const int64_t target = pc + 1 + code[pc].a;
-      if (code[pc].op == Op::JUMP && target <= pc && target >= 0) loop_end[target] = std::max(loop_end[target], pc);
-    }
+    // Most chunks have no loop (no backward JUMP): all at depth 0.
+    const bool loops = std::any_of(code.begin(), code.end(), [](const Instr& in) {
+      return in.op == Op::JUMP && in.a < 0;
+    });
     std::vector<int64_t>& delta = delta_;
-    delta.assign(n + 1, 0);
-    for (int64_t pc = 0; pc < n; ++pc) {
-      if (loop_end[pc] >= 0) {
-        ++delta[pc];
-        --delta[loop_end[pc] + 1];
+    if (loops) {
+      std::vector<int64_t>& loop_end = loop_end_;
+      loop_end.assign(n, -1);
+      for (int64_t pc = 0; pc < n; ++pc) {
+        const int64_t target = pc + 1 + code[pc].a;
+        if (code[pc].op == Op::JUMP && target <= pc && target >= 0) loop_end[target] = std::max(loop_end[target], pc);
+      }
+      delta.assign(n + 1, 0);
+      for (int64_t pc = 0; pc < n; ++pc) {
+        if (loop_end[pc] >= 0) {
+          ++delta[pc];
+          --delta[loop_end[pc] + 1];
+        }
       }
     }
     // Instruction costs by depth, then one multiplication per depth.
     std::vector<Linear>& by_depth = by_depth_;
-    by_depth.clear();
+    by_depth.assign(1, Linear{});
     Poly once;  // lets: at most once per run of the chunk
     int64_t depth = 0;
     for (int64_t pc = 0; pc < n; ++pc) {
-      depth += delta[pc];
+      if (loops) depth += delta[pc];
       const size_t d = static_cast<size_t>(std::max<int64_t>(depth, 0));
       if (by_depth.size() <= d) by_depth.resize(d + 1);
       const Linear cost = InstrCost(code[pc]);
@@ -122,7 +128,8 @@ class BoundBuilder {
     for (size_t d = 0; d < by_depth.size(); ++d) {
       const Linear& k = by_depth[d];
       if (k.c0 == 0 && k.c1 == 0) continue;  // no instruction at this depth
-      AddTo(total, Mul(k.c1 == 0 ? Poly{k.c0} : Poly{k.c0, k.c1}, LoopFactor(memo_, d)));
+      const Poly linear = k.c1 == 0 ? Poly{k.c0} : Poly{k.c0, k.c1};
+      AddTo(total, d == 0 ? linear : Mul(linear, LoopFactor(memo_, d)));
     }
     return total;
   }

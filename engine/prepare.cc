@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "engine/ast.h"
 #include "engine/schema.h"
 #include "engine/superinstructions.h"
@@ -108,14 +109,13 @@ void BuildRuleIndex(Program& p) {
 // rule's element; *reads_elem tells whether it reads the element.
 bool Memoizable(const Program& p, const Chunk& chunk, int elem_slot, bool* reads_elem) {
   // Slots a verified chunk writes are below its num_slots (bounds kept anyway).
-  std::vector<char> written(static_cast<size_t>(chunk.num_slots) + 5, 0);
-  std::vector<int64_t> w;
+  absl::InlinedVector<char, 64> written(static_cast<size_t>(chunk.num_slots) + 5, 0);
   const std::span<const Instr> code = p.Code(chunk);
   for (const Instr& in : code) {
     if (in.op == Op::LOAD_RULE_LET) return false;
-    SlotWrites(in, &w);
-    for (int64_t slot : w) {
-      if (slot >= 0 && static_cast<size_t>(slot) < written.size()) written[slot] = 1;
+    int64_t w[3];
+    for (int i = 0, n = SlotWrites(in, w); i < n; ++i) {
+      if (w[i] >= 0 && static_cast<size_t>(w[i]) < written.size()) written[w[i]] = 1;
     }
   }
   *reads_elem = false;

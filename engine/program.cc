@@ -23,18 +23,6 @@ constexpr const char* kOpDocs[] = {
 
 const char* OpName(Op op) { return kOpNames[static_cast<int>(op)]; }
 
-void SlotWrites(const Instr& in, std::vector<int64_t>* out) {
-  out->clear();
-  const int64_t a = in.a;
-  switch (in.op) {
-    case Op::STORE_LOCAL: case Op::ACC_ALL: case Op::ACC_EXISTS: case Op::ACC_COUNT: case Op::ACC_APPEND:
-    case Op::ACC_PUT: case Op::TEST_FILTER: case Op::LOAD_RULE_LET: out->push_back(a); break;
-    case Op::ITER_INIT: case Op::ITER_INIT2: out->insert(out->end(), {a, a + 1}); break;
-    case Op::ITER_NEXT: out->insert(out->end(), {a + 1, a + 2}); break;
-    case Op::ITER_NEXT2: out->insert(out->end(), {a + 1, a + 2, a + 4}); break;
-    default: break;
-  }
-}
 const char* OpDoc(Op op) { return kOpDocs[static_cast<int>(op)]; }
 
 void Program::SetCode(Chunk& chunk, std::span<const Instr> instrs, std::span<const uint32_t> source_offsets) {

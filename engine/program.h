@@ -34,9 +34,6 @@ inline constexpr int kNumOps = 0
 
 const char* OpName(Op op);
 
-struct Instr;
-// The local slots an instruction writes (a rule let's chunk aside).
-void SlotWrites(const Instr& in, std::vector<int64_t>* out);
 const char* OpDoc(Op op);
 
 struct Instr {
@@ -44,6 +41,21 @@ struct Instr {
   int32_t a = 0;
   int32_t b = 0;
 };
+
+// The local slots an instruction writes (a rule let's chunk aside), in
+// out[0, n); returns n. Inline: the verifier asks for every instruction
+// of a bundle being loaded.
+inline int SlotWrites(const Instr& in, int64_t out[3]) {
+  const int64_t a = in.a;
+  switch (in.op) {
+    case Op::STORE_LOCAL: case Op::ACC_ALL: case Op::ACC_EXISTS: case Op::ACC_COUNT: case Op::ACC_APPEND:
+    case Op::ACC_PUT: case Op::TEST_FILTER: case Op::LOAD_RULE_LET: out[0] = a; return 1;
+    case Op::ITER_INIT: case Op::ITER_INIT2: out[0] = a; out[1] = a + 1; return 2;
+    case Op::ITER_NEXT: out[0] = a + 1; out[1] = a + 2; return 2;
+    case Op::ITER_NEXT2: out[0] = a + 1; out[1] = a + 2; out[2] = a + 4; return 3;
+    default: return 0;
+  }
+}
 
 // A straight-line piece of bytecode that computes one value: a condition, a
 // let, a message part, a param default.

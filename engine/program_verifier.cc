@@ -92,7 +92,8 @@ class Verifier {
 
   // The frame slots `in` writes (with those of the let chunk it runs).
   void Writes(const Instr& in, std::vector<int64_t>* out) const {
-    SlotWrites(in, out);
+    int64_t w[3];
+    out->assign(w, w + SlotWrites(in, w));
     if (in.op == Op::LOAD_RULE_LET) out->insert(out->end(), writes_[in.b].begin(), writes_[in.b].end());
   }
 
