@@ -148,6 +148,9 @@ class RuleRunner {
   // Runs rule r over its elements; for permit rules, marks the steps it
   // permits in `permitted` instead of reporting anything.
   void Run(size_t r, std::vector<char>* permitted) {
+    // The rule index: a rule whose guard accepts no step of the plan has
+    // nothing to do (the length it would note is the plan's, noted anyway).
+    if (const int guard = index_.rule_guard[r]; guard >= 0 && ws_.guard_steps[guard].empty()) return;
     const CompiledRule& rule = ctx_.program->rules[r];
     frame_.ReuseFor(rule.num_slots);
     if (rule.range_chunk < 0) {
