@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/builtins.h"
 #include "engine/builtins_net.h"
@@ -22,7 +23,9 @@ bool IsIterNext(Op op) { return op == Op::ITER_NEXT || op == Op::ITER_NEXT2; }
 
 class Verifier {
  public:
-  explicit Verifier(const Program& p) : p_(p), writes_(p.chunks.size()) {}
+  explicit Verifier(const Program& p) : p_(p), writes_(p.chunks.size()) {
+    for (const auto& s : p.sources) sources_.insert(s.get());
+  }
 
   absl::Status Run() {
     if (p_.params.size() != p_.param_names.size()) {
@@ -61,13 +64,9 @@ class Verifier {
   bool ValidChunk(int c) const { return c >= 0 && static_cast<size_t>(c) < p_.chunks.size(); }
   bool OptionalChunk(int c) const { return c == -1 || ValidChunk(c); }
 
-  bool KnownSource(const SourceFile* f) const {
-    if (f == nullptr) return true;
-    for (const auto& s : p_.sources) {
-      if (s.get() == f) return true;
-    }
-    return false;
-  }
+  // A set, not a scan: every chunk and rule asks, and a bundle may hold
+  // thousands of files.
+  bool KnownSource(const SourceFile* f) const { return f == nullptr || sources_.contains(f); }
 
   // Whether FIELD a may read field `index` named `name`: some message type
   // of the schema has it there.
@@ -373,6 +372,7 @@ class Verifier {
   }
 
   const Program& p_;
+  absl::flat_hash_set<const SourceFile*> sources_;
   std::vector<std::vector<int64_t>> writes_;  // per chunk: the frame slots it may write
   int64_t work_ = 0;
   // CheckChunk()'s scratch, reused from chunk to chunk (a bundle has thousands).

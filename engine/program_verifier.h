@@ -4,8 +4,9 @@
 // construction; a loaded bundle (bundle.h) must pass before it is used.
 //
 // What it checks (docs/bundles.md lists it for users):
-// - every opcode is known, every chunk is non-empty and ends in RETURN or a
-//   backward JUMP, offsets are within the chunk's source;
+// - every chunk's range lies within Program::code (with a source offset per
+//   instruction), every opcode is known, every chunk is non-empty and ends
+//   in RETURN or a backward JUMP, offsets are within the chunk's source;
 // - every operand is in range: constants (and the kind SELECT, HAS and FIELD
 //   need: a string), params, package lets, regexes, globals, built-ins (with
 //   an arity one of their overloads has), schema field ids (named as the
