@@ -272,8 +272,10 @@ class RuleRunner {
   }
 
   // The chunk's result, shared between the steps with the same string at
-  // the one field path it reads (ExecIndex::memo_key), when it has one.
+  // the one field path it reads (ExecIndex::memo_key), when it has one
+  // and the plan has other steps to share it with.
   Value KeyedResult(const CompiledRule& rule, int chunk, int slot) {
+    if (num_steps_ < 2) return RunChunk(ctx_, chunk, frame_);
     const StepPredicate::Atom& path = index_.memo_key[slot];
     const Value* v = path.depth > 0 ? FollowPath(path, frame_.slots[rule.iter_slot]) : nullptr;
     if (v == nullptr || !v->is_string()) return RunChunk(ctx_, chunk, frame_);
