@@ -23,7 +23,7 @@ bool IsIterNext(Op op) { return op == Op::ITER_NEXT || op == Op::ITER_NEXT2; }
 
 class Verifier {
  public:
-  explicit Verifier(const Program& p) : p_(p), writes_(p.chunks.size()) {
+  explicit Verifier(const Program& p) : p_(p), writes_at_(p.chunks.size() + 1, 0) {
     for (const auto& s : p.sources) sources_.insert(s.get());
   }
 
@@ -93,7 +93,9 @@ class Verifier {
   void Writes(const Instr& in, std::vector<int64_t>* out) const {
     int64_t w[3];
     out->assign(w, w + SlotWrites(in, w));
-    if (in.op == Op::LOAD_RULE_LET) out->insert(out->end(), writes_[in.b].begin(), writes_[in.b].end());
+    if (in.op == Op::LOAD_RULE_LET) {
+      out->insert(out->end(), writes_.begin() + writes_at_[in.b], writes_.begin() + writes_at_[in.b + 1]);
+    }
   }
 
   absl::Status CheckChunk(int c) {
@@ -300,7 +302,7 @@ class Verifier {
     std::vector<int64_t>& open = open_;  // heads of the loops around pc, innermost last
     open.clear();
     std::vector<int64_t>& w = w_;
-    std::vector<int64_t>& all = writes_[c];
+    const size_t own = writes_.size();  // this chunk's writes: writes_[own...]
     for (int64_t pc = 0; pc < n; ++pc) {
       while (!open.empty() && loop_end[open.back()] < pc) open.pop_back();
       Writes(code[pc], &w);
@@ -322,10 +324,11 @@ class Verifier {
         open.push_back(pc);
       }
       // What this chunk writes in its frame, for the chunks that run it as a let.
-      all.insert(all.end(), w.begin(), w.end());
+      writes_.insert(writes_.end(), w.begin(), w.end());
     }
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
+    std::sort(writes_.begin() + own, writes_.end());
+    writes_.erase(std::unique(writes_.begin() + own, writes_.end()), writes_.end());
+    writes_at_[c + 1] = writes_.size();
     return absl::OkStatus();
   }
 
@@ -373,7 +376,11 @@ class Verifier {
 
   const Program& p_;
   absl::flat_hash_set<const SourceFile*> sources_;
-  std::vector<std::vector<int64_t>> writes_;  // per chunk: the frame slots it may write
+  // Per chunk c: the frame slots it may write, writes_[writes_at_[c],
+  // writes_at_[c + 1]), in one vector (a vector per chunk was an
+  // allocation per chunk of a bundle load). Chunks are checked in order.
+  std::vector<int64_t> writes_;
+  std::vector<size_t> writes_at_;
   int64_t work_ = 0;
   // CheckChunk()'s scratch, reused from chunk to chunk (a bundle has thousands).
   std::vector<int64_t> depth_, loop_end_, open_, w_;

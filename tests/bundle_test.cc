@@ -408,6 +408,22 @@ TEST_CASE("crafted bundles with a valid checksum are rejected by verification") 
                 "writes slot 1 of the loop at instruction 4");
   CheckRejected([](P p) { SetCode(p, 0, AllLoop({{Op::CONST, 1, 0}, {Op::ITER_INIT, 0, 4}, {Op::CONST, 0, 0}})); },
                 "writes slot 0 of the loop at instruction 4");
+  // A let run inside a loop writes what its chunk writes: chunk 0 writes
+  // the loop's position slot (1), chunk 1 only slot 4 (free).
+  auto let_in_loop = [](int let_chunk) {
+    return [let_chunk](P p) {
+      p.chunks.push_back(p.chunks[0]);
+      p.chunks.push_back(p.chunks[0]);
+      SetCode(p, 0, {{Op::CONST, 0, 0}, {Op::STORE_LOCAL, 1, 0}, {Op::CONST, 0, 0}, {Op::RETURN, 0, 0}});
+      SetCode(p, 1, {{Op::CONST, 0, 0}, {Op::STORE_LOCAL, 4, 0}, {Op::CONST, 0, 0}, {Op::RETURN, 0, 0}});
+      SetCode(p, 2, AllLoop({{Op::LOAD_RULE_LET, 5, let_chunk}}));
+      p.rules[0].when_chunk = 2;
+    };
+  };
+  CheckRejected(let_in_loop(0), "writes slot 1 of the loop at instruction 4");
+  auto accepted = RoundTrip(let_in_loop(1));
+  INFO(accepted.status());
+  CHECK(accepted.ok());
   CheckRejected(
       [](P p) {
         auto code = AllLoop({{Op::CONST, 0, 0}});
