@@ -49,7 +49,7 @@ namespace {
 // Program::max_code_size and Program::index; prepare.h).
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(Program) == 304 + sizeof(ExecIndex) && sizeof(Chunk) == 32 && sizeof(Instr) == 12 &&
-                  sizeof(CompiledRule) == 376 && sizeof(CompiledRule::Part) == 40 && sizeof(CompiledPackage) == 80,
+                  sizeof(CompiledRule) == 384 && sizeof(CompiledRule::Part) == 40 && sizeof(CompiledPackage) == 80,
               "the compiled program changed: update engine/bundle.cc, docs/bundles.md and kBundleFormat");
 #endif
 

@@ -18,14 +18,11 @@
 #include "engine/decision.h"
 #include "engine/plan.h"
 #include "engine/policy.h"
+#include "engine/program.h"
 
 namespace gavel {
 
-struct Program;
-
-// Coefficients by power of n: {7, 12} is 12n + 7. Saturating arithmetic:
-// a coefficient of UINT64_MAX means "no useful bound".
-using CostBound = std::vector<uint64_t>;
+// CostBound: engine/program.h.
 
 inline constexpr uint64_t kDefaultCostBudget = 100'000'000;
 

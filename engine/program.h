@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "engine/ast.h"
 #include "engine/builtins.h"
 #include "engine/policy.h"
@@ -35,6 +36,11 @@ inline constexpr int kNumOps = 0
 const char* OpName(Op op);
 
 const char* OpDoc(Op op);
+
+// Coefficients by power of n: {7, 12} is 12n + 7 (engine/cost.h).
+// Saturating arithmetic: a coefficient of UINT64_MAX means "no useful
+// bound". Inline up to n^2: no allocation per rule of a bundle being loaded.
+using CostBound = absl::InlinedVector<uint64_t, 3>;
 
 struct Instr {
   Op op;
@@ -102,7 +108,7 @@ struct CompiledRule {
   int num_slots = 0;
   int package_index = -1;
   // Static cost bound by power of n (engine/cost.h): never exceeded.
-  std::vector<uint64_t> cost_bound;
+  CostBound cost_bound;
 };
 
 // A rule index entry (engine/prepare.h): a rule over plan.steps whose
