@@ -276,7 +276,7 @@ class RuleRunner {
   // and the plan has other steps to share it with.
   Value KeyedResult(const CompiledRule& rule, int chunk, int slot) {
     if (num_steps_ < 2) return RunChunk(ctx_, chunk, frame_);
-    const StepPredicate::Atom& path = index_.memo_key[slot];
+    const FieldPath& path = index_.memo_key[slot];
     const Value* v = path.depth > 0 ? FollowPath(path, frame_.slots[rule.iter_slot]) : nullptr;
     if (v == nullptr || !v->is_string()) return RunChunk(ctx_, chunk, frame_);
     if (ws_.keyed.size() < index_.memo_key.size()) ws_.keyed.resize(index_.memo_key.size());

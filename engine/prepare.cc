@@ -132,11 +132,11 @@ bool Memoizable(const Program& p, const Chunk& chunk, int elem_slot, bool* reads
 // (`step.resource.namespace`, however many times), set in *path: every
 // LOAD_LOCAL of the element is followed by the same FIELDs, at most two.
 // Then the chunk's result is a function of the value at that path.
-bool ElementPath(std::span<const Instr> code, int elem_slot, StepPredicate::Atom* path) {
+bool ElementPath(std::span<const Instr> code, int elem_slot, FieldPath* path) {
   path->depth = 0;
   for (size_t pc = 0; pc < code.size(); ++pc) {
     if (code[pc].op != Op::LOAD_LOCAL || code[pc].a != elem_slot) continue;
-    StepPredicate::Atom chain;
+    FieldPath chain;
     size_t at = pc + 1;
     while (at < code.size() && code[at].op == Op::FIELD) {
       if (chain.depth == 2) return false;
@@ -221,14 +221,14 @@ void FindSharedConditions(Program& p) {
   for (const auto& [elem_slot, uses] : groups) {
     // A condition that reads one field path of the step is also shared
     // between the steps with the same string there.
-    StepPredicate::Atom path;
+    FieldPath path;
     const bool keyed = uses[0].per_step && ElementPath(p.Code(uses[0].chunk), elem_slot, &path);
     // Per step, sharing is the only gain; once per evaluation, a condition
     // that ignores the element gains even alone.
     if (uses[0].per_step && uses.size() < 2 && !keyed) continue;
     const int slot = static_cast<int>(x.memo_per_step.size());
     x.memo_per_step.push_back(uses[0].per_step);
-    x.memo_key.push_back(keyed ? path : StepPredicate::Atom{});
+    x.memo_key.push_back(keyed ? path : FieldPath{});
     for (const Use& u : uses) {
       if (!refused[u.chunk]) x.chunk_memo[u.chunk] = slot;
     }
@@ -315,11 +315,7 @@ void FindStepPredicates(Program& p) {
       auto it = std::find_if(x.columns.begin(), x.columns.end(), same_path);
       atom.column = static_cast<int>(it - x.columns.begin());
       if (it == x.columns.end()) {
-        ExecIndex::Column column;
-        column.path.depth = atom.depth;
-        column.path.field[0] = atom.field[0];
-        column.path.field[1] = atom.field[1];
-        x.columns.push_back(std::move(column));
+        x.columns.emplace_back().path = atom;  // its FieldPath
         ids.emplace_back();
       }
       ExecIndex::Column& column = x.columns[atom.column];

@@ -131,24 +131,33 @@ struct PreparedSite {
   std::unique_ptr<PreparedCall> call;
 };
 
+// Message fields to follow from a rule's element, as FIELD instructions
+// would: `step.resource.namespace` is depth 2.
+struct FieldPath {
+  int depth = 0;  // 0 (none), 1 or 2
+  int32_t field[2] = {0, 0};
+};
+
 // A condition on the step alone made of field comparisons with constants,
 // joined by one kind of operator: `step.verb != "get" && step.network.egress`.
 // The evaluator tests it directly, without running the chunk (prepare.h).
 struct StepPredicate {
-  struct Atom {
-    int depth = 0;      // fields to follow from the step: 1 or 2
-    int32_t field[2] = {0, 0};
+  // One comparison: the value at a path of the step (depth 1 or 2) with a
+  // constant.
+  struct Atom : FieldPath {
     Op op = Op::RETURN; // EQ, NE, IN with constant k; RETURN: the field is a bool
     int32_t k = -1;
     // The constant's strings (one for EQ/NE; IN: the list's strings), read
     // straight from the program's constants, which outlive the index.
-    std::vector<std::string_view> texts;
+    // Inline vectors here: a bundle being loaded has a predicate or two per
+    // rule, and vectors were three allocations per atom.
+    absl::InlinedVector<std::string_view, 2> texts;
     // The column that holds the step's code for this path
     // (ExecIndex::columns), and the texts' ids in that column.
     int column = -1;
-    std::vector<uint32_t> ids;
+    absl::InlinedVector<uint32_t, 4> ids;
   };
-  std::vector<Atom> atoms;
+  absl::InlinedVector<Atom, 2> atoms;
   bool any = false;     // joined by || (else &&)
   uint32_t cost = 0;    // the chunk's length: what running it costs at most
 };
@@ -156,7 +165,7 @@ struct StepPredicate {
 // The value at `path` (its depth fields, followed from `from`), or null
 // when a value on the way is not a message with that field: what the VM's
 // FIELDs would read, without running them.
-inline const Value* FollowPath(const StepPredicate::Atom& path, const Value& from) {
+inline const Value* FollowPath(const FieldPath& path, const Value& from) {
   const Value* v = &from;
   for (int d = 0; d < path.depth; ++d) {
     if (!v->is_message() || static_cast<size_t>(path.field[d]) >= v->message().fields.size()) return nullptr;
@@ -182,7 +191,7 @@ struct ExecIndex {
   // Per memo slot: the one field path of the step its conditions read
   // (depth 0: none or several); steps with the same string there share
   // the result too.
-  std::vector<StepPredicate::Atom> memo_key;
+  std::vector<FieldPath> memo_key;
   std::vector<PreparedSite> prepared;  // by the operand of CALL_PREPARED
   std::vector<int> chunk_predicate;    // per chunk: index into predicates, or -1
   std::vector<StepPredicate> predicates;
@@ -191,7 +200,7 @@ struct ExecIndex {
   // testing a predicate on a step compares integers in a small array
   // instead of following pointers into the plan for every (rule, step) pair.
   struct Column {
-    StepPredicate::Atom path;  // only depth and field are used
+    FieldPath path;
     // The strings the predicates compare the path with, numbered from 1
     // (views of the program's constants), and the same in a table when
     // they are too many to scan. Debian's Abseil hashes absl::string_view.
@@ -200,10 +209,10 @@ struct ExecIndex {
   };
   std::vector<Column> columns;
   // Per chunk: for a message part that reads a field path of its rule's
-  // element and nothing else, the index of that path in field_reads
-  // (an Atom with op RETURN: only depth and field are used), else -1.
+  // element and nothing else, the index of that path in field_reads,
+  // else -1.
   std::vector<int> part_read;
-  std::vector<StepPredicate::Atom> field_reads;
+  std::vector<FieldPath> field_reads;
   // Per rule: what its message's text needs, guessed (the literal parts and
   // 32 bytes per interpolation), so that it is built in one allocation.
   std::vector<uint32_t> message_reserve;

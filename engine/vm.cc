@@ -162,7 +162,7 @@ inline bool FastEq(const Value& a, const Value& b, bool* out) {
 
 // The value at the end of the message fields `fields[0..n-1].a` from `v`, or
 // null where a value is not a message or has no such field.
-inline const Value* FieldPath(const Value& v, const Instr* fields, int n) {
+inline const Value* FollowFields(const Value& v, const Instr* fields, int n) {
   const Value* at = &v;
   for (int i = 0; i < n; ++i) {
     if (!at->is_message() || static_cast<size_t>(fields[i].a) >= at->message().fields.size()) return nullptr;
@@ -547,7 +547,7 @@ L_LOCAL_FIELD:
 L_LOCAL_FIELD2: {
   const Value& s = L[in->a];
   const int n = in->op == AsOp(FusedOp::LOCAL_FIELD) ? 1 : 2;
-  if (const Value* f = FieldPath(s, in + 1, n)) {
+  if (const Value* f = FollowFields(s, in + 1, n)) {
     (sp++)->AssignFrom(*f, s.borrowed());
     SKIP(n);
   } else {
@@ -557,7 +557,7 @@ L_LOCAL_FIELD2: {
   NEXT();
 L_GLOBAL_FIELD: {
   const Value& g = ctx.globals[in->a];
-  if (const Value* f = FieldPath(g, in + 1, 1)) {
+  if (const Value* f = FollowFields(g, in + 1, 1)) {
     (sp++)->AssignBorrowed(*f);
     SKIP(1);
   } else {
