@@ -46,7 +46,9 @@ namespace {
 // Not written on purpose: Program::cost_budget (the loader's option),
 // CompiledRule::cost_bound (recomputed from the bytecode on load) and what
 // PrepareProgram derives (Chunk::exec_begin, Program::exec,
-// Program::max_code_size and Program::index; prepare.h).
+// Program::max_code_size and Program::index; prepare.h). Chunk::code_begin
+// is not written either: each chunk's instructions are written with it, and
+// the reader appends them to Program::code in chunk order.
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(Program) == 304 + sizeof(ExecIndex) && sizeof(Chunk) == 32 && sizeof(Instr) == 12 &&
                   sizeof(CompiledRule) == 384 && sizeof(CompiledRule::Part) == 40 && sizeof(CompiledPackage) == 80,

@@ -375,7 +375,9 @@ void KeepOwnSlotsOnly(Program& p) {
 
 void PrepareProgram(Program& program) {
   program.max_code_size = 0;
-  for (const Chunk& chunk : program.chunks) program.max_code_size = std::max<size_t>(program.max_code_size, chunk.code_size);
+  for (const Chunk& chunk : program.chunks) {
+    program.max_code_size = std::max<size_t>(program.max_code_size, chunk.code_size);
+  }
   BuildRuleIndex(program);
   FindSharedConditions(program);
   FindStepPredicates(program);
