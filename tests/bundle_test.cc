@@ -334,6 +334,38 @@ TEST_CASE("a chunk whose code is outside the program's is refused, not read") {
   CHECK(VerifyProgram(*q).message() == "chunk 0: instructions 0..+2 of 2 (1 source offsets)");
 }
 
+TEST_CASE("source offsets of every varint length read back") {
+  // 1 to 4 bytes, each at the edges of its length (the reader reads up to
+  // three inline, longer ones out of line).
+  const std::vector<uint32_t> offsets = {0, 127, 128, 16383, 16384, 2097151, 2097152, 4194303};
+  auto p = std::make_unique<Program>();
+  auto src = std::make_shared<SourceFile>("big.gavel", std::string(offsets.back() + 1, ' '));
+  p->sources.push_back(src);
+  p->packages.push_back(CompiledPackage{"big", false, "", Enforcement::kDeny});
+  p->constants = {Value::Bool(true)};
+  for (size_t i = 0; i < offsets.size(); i += 2) {
+    Chunk chunk;
+    chunk.source = src.get();
+    p->SetCode(chunk, std::vector<Instr>{{Op::CONST, 0, 0}, {Op::RETURN, 0, 0}},
+               std::vector<uint32_t>{offsets[i], offsets[i + 1]});
+    p->chunks.push_back(chunk);
+  }
+  CompiledRule r;
+  r.package = "big";
+  r.name = "r";
+  r.qualified = "big.r";
+  r.when_chunk = 0;
+  r.package_index = 0;
+  p->rules.push_back(std::move(r));
+  CompiledPolicy policy(std::move(p));
+  absl::StatusOr<std::string> bytes = WriteBundle(policy);
+  REQUIRE(bytes.ok());
+  auto loaded = ReadBundle(*bytes, "big.bundle");
+  INFO(loaded.status());
+  REQUIRE(loaded.ok());
+  CHECK((*loaded)->program().offsets == offsets);
+}
+
 TEST_CASE("a hand-built program loads and runs") {
   auto loaded = RoundTrip([](Program&) {});
   INFO(loaded.status());
