@@ -17,6 +17,29 @@ const char* VerdictName(Verdict v) {
   return "?";
 }
 
+Decision::Decision(const Decision& other)
+    : verdict(other.verdict),
+      violations(other.violations),
+      warnings(other.warnings),
+      errors(other.errors),
+      approvers(other.approvers) {
+  ReserveText(other.text_size());
+  KeepAll();
+}
+
+Decision& Decision::operator=(const Decision& other) {
+  if (this != &other) *this = Decision(other);
+  return *this;
+}
+
+void Decision::KeepAll() {
+  for (auto* list : {&violations, &warnings}) {
+    for (Violation& v : *list) {
+      for (std::string_view* s : {&v.rule, &v.severity, &v.step, &v.message, &v.location}) *s = Keep(*s);
+    }
+  }
+}
+
 void Decision::Finish() {
   bool deny = !errors.empty();
   bool approval = false;
@@ -66,7 +89,7 @@ void AppendStrings(std::string* out, const std::vector<std::string>& items) {
   out->push_back(']');
 }
 
-void AppendStep(std::string* out, const std::string& step, int64_t index) {
+void AppendStep(std::string* out, std::string_view step, int64_t index) {
   out->append(", \"step\": ");
   if (index < 0) {
     out->append("null, \"step_index\": null");

@@ -62,8 +62,9 @@ struct Workspace {
   // Per memo slot with a key path (ExecIndex::memo_key): results by the
   // string at that path (it points into the plan).
   std::vector<absl::flat_hash_map<std::string_view, Value>> keyed;
-  // The previous evaluation's findings: the next reserves as many.
-  size_t last_violations = 0, last_warnings = 0;
+  // The previous evaluation's findings and their text: the next reserves as much.
+  size_t last_violations = 0, last_warnings = 0, last_text = 0;
+  std::string message;  // the message being built, before the decision keeps it
   EvalScope::Storage scope;  // the plan functions' graph and results
 };
 
@@ -312,18 +313,32 @@ class RuleRunner {
       if (permits_) permits_->push_back(Permit{rule.qualified, step.id(), index});
       return;
     }
-    // Built in place: a Violation is a few strings, not worth moving.
+    // Built in place; its text is kept in the decision's arena.
     const bool dryrun = rule.effect != Effect::kWarn && Dryrun(rule);
     Violation& v = (rule.effect == Effect::kWarn || dryrun ? decision_.warnings : decision_.violations).emplace_back();
-    v.rule = rule.qualified;
+    FillRuleText(rule, &v);
     v.effect = rule.effect;
-    v.severity = rule.severity;
-    v.step = step.id();
+    v.step = decision_.Keep(step.id());
     v.step_index = step.index();
-    v.location = rule.location_text;
     v.approvers = rule.approvers;
     v.dryrun = dryrun;
-    Message(rule, &v.message);
+    ws_.message.clear();
+    Message(rule, &ws_.message);
+    v.message = decision_.Keep(ws_.message);
+  }
+
+  // The rule's name, severity and location, kept in the decision once per
+  // rule and evaluation however many findings the rule makes.
+  void FillRuleText(const CompiledRule& rule, Violation* v) {
+    if (text_rule_ != &rule) {
+      text_rule_ = &rule;
+      rule_text_[0] = decision_.Keep(rule.qualified);
+      rule_text_[1] = decision_.Keep(rule.severity);
+      rule_text_[2] = decision_.Keep(rule.location_text);
+    }
+    v->rule = rule_text_[0];
+    v->severity = rule_text_[1];
+    v->location = rule_text_[2];
   }
 
   bool Dryrun(const CompiledRule& rule) const {
@@ -340,14 +355,18 @@ class RuleRunner {
     return v;
   }
 
+  // Appends the message of the rule's finding to `out`.
   void Message(const CompiledRule& rule, std::string* out) {
     if (!rule.has_message) {
       std::string_view doc = rule.doc;
       doc = doc.substr(0, doc.find('\n'));
-      *out = doc.empty() ? absl::StrCat("rule `", rule.qualified, "` fired") : std::string(doc);
+      if (doc.empty()) {
+        absl::StrAppend(out, "rule `", rule.qualified, "` fired");
+      } else {
+        out->append(doc);
+      }
       return;
     }
-    out->reserve(index_.message_reserve[&rule - ctx_.program->rules.data()]);
     for (const CompiledRule::Part& part : rule.message) {
       if (part.chunk < 0) {
         *out += part.text;
@@ -365,16 +384,13 @@ class RuleRunner {
     if (CheckBudget(rule, step)) return;
     if (Dryrun(rule)) {
       // What would have failed closed (deny) is only reported.
-      Violation v;
-      v.rule = rule.qualified;
+      Violation& v = decision_.warnings.emplace_back();
+      FillRuleText(rule, &v);
       v.effect = Effect::kDeny;
-      v.severity = rule.severity;
-      v.step = step.id();
+      v.step = decision_.Keep(step.id());
       v.step_index = step.index();
-      v.message = absl::StrCat("runtime error: ", message);
-      v.location = rule.location_text;
+      v.message = decision_.Keep(absl::StrCat("runtime error: ", message));
       v.dryrun = true;
-      decision_.warnings.push_back(std::move(v));
       return;
     }
     decision_.errors.push_back(EvalError{rule.qualified, step.id(), step.index(), std::move(message), rule.location_text});
@@ -388,6 +404,8 @@ class RuleRunner {
   std::vector<Permit>* permits_;  // null unless the caller asked
   Frame& frame_;
   bool budget_reported_ = false;
+  const CompiledRule* text_rule_ = nullptr;  // whose text rule_text_ holds
+  std::string_view rule_text_[3];
 };
 
 }  // namespace
@@ -418,6 +436,7 @@ Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostSt
   Decision decision;
   decision.violations.reserve(ws.last_violations);
   decision.warnings.reserve(ws.last_warnings);
+  decision.ReserveText(ws.last_text);
   const size_t num_steps = plan.steps().size();
   IndexSteps(program.index, plan.steps(), ws);
   RuleRunner runner(ctx, ws, num_steps, decision, permits);
@@ -450,21 +469,22 @@ Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostSt
     for (size_t i = 0; i < num_steps; ++i) {
       if (permitted[p][i]) continue;
       const MessageData& step = plan.steps()[i].message();
-      Violation v;
-      v.rule = absl::StrCat(pkg.name, ".default");
+      const bool dryrun = pkg.enforcement == Enforcement::kDryrun;
+      Violation& v = (dryrun ? decision.warnings : decision.violations).emplace_back();
+      v.rule = decision.Keep(absl::StrCat(pkg.name, ".default"));
       v.effect = Effect::kDeny;
-      v.severity = "high";
-      v.step = step.fields[kStepId].str();
+      v.severity = decision.Keep("high");
+      v.step = decision.Keep(step.fields[kStepId].str());
       v.step_index = static_cast<int64_t>(i);
-      v.message = absl::StrCat("step `", v.step, "` (`", step.fields[kStepAction].str(),
-                               "`) is not permitted by package `", pkg.name, "`");
-      v.location = pkg.default_location;
-      v.dryrun = pkg.enforcement == Enforcement::kDryrun;
-      (v.dryrun ? decision.warnings : decision.violations).push_back(std::move(v));
+      v.message = decision.Keep(absl::StrCat("step `", step.fields[kStepId].str(), "` (`", step.fields[kStepAction].str(),
+                                             "`) is not permitted by package `", pkg.name, "`"));
+      v.location = decision.Keep(pkg.default_location);
+      v.dryrun = dryrun;
     }
   }
   ws.last_violations = decision.violations.size();
   ws.last_warnings = decision.warnings.size();
+  ws.last_text = decision.text_size();
   decision.Finish();
   return decision;
 }

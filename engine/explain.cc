@@ -633,9 +633,9 @@ std::string CompareWithDecision(const ExplainReport& report, const Decision& dec
   }
   for (size_t i = 0; i < report.errors.size(); ++i) ++mine[{"", -1, "error"}];
   auto finding = [&](const Violation& v) {
-    if (!known.count(v.rule)) return;  // `package.default`: not a rule of the source
+    if (!known.count(std::string(v.rule))) return;  // `package.default`: not a rule of the source
     const bool error = v.dryrun && v.message.starts_with("runtime error: ");
-    ++engine[{v.rule, v.step_index, error ? "error" : "finding"}];
+    ++engine[{std::string(v.rule), v.step_index, error ? "error" : "finding"}];
   };
   for (const Violation& v : decision.violations) finding(v);
   for (const Violation& v : decision.warnings) finding(v);

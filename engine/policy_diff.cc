@@ -12,7 +12,7 @@ namespace {
 Finding FromViolation(const Violation& v) {
   std::string effect = EffectName(v.effect);
   if (v.dryrun) effect = absl::StrCat("dryrun:", effect);
-  return Finding{v.rule, std::move(effect), v.step, v.message};
+  return Finding{std::string(v.rule), std::move(effect), std::string(v.step), std::string(v.message)};
 }
 
 void AppendFinding(std::string* out, const Finding& f) {

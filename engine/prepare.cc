@@ -384,12 +384,6 @@ void PrepareProgram(Program& program) {
   FindFieldReads(program);
   KeepOwnSlotsOnly(program);
   program.index.prepared.clear();
-  program.index.message_reserve.assign(program.rules.size(), 0);
-  for (size_t r = 0; r < program.rules.size(); ++r) {
-    for (const CompiledRule::Part& part : program.rules[r].message) {
-      program.index.message_reserve[r] += part.chunk < 0 ? static_cast<uint32_t>(part.text.size()) : 32;
-    }
-  }
   size_t total = 0;
   for (const Chunk& chunk : program.chunks) total += chunk.code_size;
   program.exec.clear();

@@ -213,9 +213,6 @@ struct ExecIndex {
   // else -1.
   std::vector<int> part_read;
   std::vector<FieldPath> field_reads;
-  // Per rule: what its message's text needs, guessed (the literal parts and
-  // 32 bytes per interpolation), so that it is built in one allocation.
-  std::vector<uint32_t> message_reserve;
 };
 
 struct CompiledPackage {

@@ -73,14 +73,14 @@ class Walker {
       for (size_t i = 0; i < steps.size(); ++i) {
         if (permitted[p][i]) continue;
         Violation v;
-        v.rule = absl::StrCat(pkg.name, ".default");
+        v.rule = decision_.Keep(absl::StrCat(pkg.name, ".default"));
         v.effect = Effect::kDeny;
-        v.severity = "high";
-        v.step = OpSelect(steps[i], "id").str();
+        v.severity = decision_.Keep("high");
+        v.step = decision_.Keep(OpSelect(steps[i], "id").str());
         v.step_index = static_cast<int64_t>(i);
-        v.message = absl::StrCat("step `", v.step, "` (`", OpSelect(steps[i], "action").str(),
-                                 "`) is not permitted by package `", pkg.name, "`");
-        v.location = pkg.default_location.ToString();
+        v.message = decision_.Keep(absl::StrCat("step `", OpSelect(steps[i], "id").str(), "` (`", OpSelect(steps[i], "action").str(),
+                                                "`) is not permitted by package `", pkg.name, "`"));
+        v.location = decision_.Keep(pkg.default_location.ToString());
         Report(pkg.name, std::move(v));
       }
     }
@@ -224,14 +224,14 @@ class Walker {
       return;
     }
     Violation v;
-    v.rule = info.qualified;
+    v.rule = decision_.Keep(info.qualified);
     v.effect = rule.effect;
-    v.severity = info.severity;
-    v.step = step.id;
+    v.severity = decision_.Keep(info.severity);
+    v.step = decision_.Keep(step.id);
     v.step_index = step.index;
-    v.location = info.location;
+    v.location = decision_.Keep(info.location);
     if (rule.effect == Effect::kRequireApproval) v.approvers = info.approvers;
-    v.message = Message(rule, info);
+    v.message = decision_.Keep(Message(rule, info));
     Report(*info.package, std::move(v));
   }
 
@@ -261,13 +261,13 @@ class Walker {
   void Fail(const RuleInfo& info, const StepRef& step, const std::string& message) {
     if (Dryrun(*info.package)) {
       Violation v;
-      v.rule = info.qualified;
+      v.rule = decision_.Keep(info.qualified);
       v.effect = Effect::kDeny;
-      v.severity = info.severity;
-      v.step = step.id;
+      v.severity = decision_.Keep(info.severity);
+      v.step = decision_.Keep(step.id);
       v.step_index = step.index;
-      v.message = absl::StrCat("runtime error: ", message);
-      v.location = info.location;
+      v.message = decision_.Keep(absl::StrCat("runtime error: ", message));
+      v.location = decision_.Keep(info.location);
       v.dryrun = true;
       decision_.warnings.push_back(std::move(v));
       return;

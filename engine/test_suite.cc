@@ -766,11 +766,12 @@ bool TestRunner::Run(const TestSuite& suite, std::vector<TestResult>& results, D
         // A package in dryrun reports its runtime errors as warnings; they
         // are errors here too, not findings.
         constexpr std::string_view kRuntimeError = "runtime error: ";
-        if (v.dryrun && std::string_view(v.message).starts_with(kRuntimeError)) {
-          errors.push_back(EvalError{v.rule, v.step, v.step_index,
-                                     absl::StrCat(v.message.substr(kRuntimeError.size()), " (dryrun)"), v.location});
+        if (v.dryrun && v.message.starts_with(kRuntimeError)) {
+          errors.push_back(EvalError{std::string(v.rule), std::string(v.step), v.step_index,
+                                     absl::StrCat(std::string(v.message.substr(kRuntimeError.size())), " (dryrun)"),
+                                     std::string(v.location)});
         } else {
-          hits.push_back(Hit{v.rule, v.step, v.message});
+          hits.push_back(Hit{std::string(v.rule), std::string(v.step), std::string(v.message)});
         }
       }
     }

@@ -24,9 +24,9 @@ std::string Str(const YAML::Node& n) { return n ? n.as<std::string>() : std::str
 // Compares the given keys of an expected violation with the actual one.
 std::string DiffViolation(const YAML::Node& want, const Violation& got) {
   std::string diff;
-  auto cmp = [&](const char* key, const std::string& actual) {
+  auto cmp = [&](const char* key, std::string_view actual) {
     if (want[key] && want[key].as<std::string>() != actual) {
-      absl::StrAppend(&diff, key, ": want `", want[key].as<std::string>(), "`, got `", actual, "`; ");
+      absl::StrAppend(&diff, key, ": want `", want[key].as<std::string>(), "`, got `", std::string(actual), "`; ");
     }
   };
   cmp("rule", got.rule);
@@ -47,7 +47,7 @@ std::string DiffViolation(const YAML::Node& want, const Violation& got) {
 void CheckViolations(const YAML::Node& want, const std::vector<Violation>& got, const char* what) {
   size_t n = want ? want.size() : 0;
   std::string listing;
-  for (const auto& v : got) absl::StrAppend(&listing, "\n  ", v.rule, " ", v.step, ": ", v.message);
+  for (const auto& v : got) listing += "\n  " + std::string(v.rule) + " " + std::string(v.step) + ": " + std::string(v.message);
   INFO(what << " got:" << listing);
   REQUIRE(got.size() == n);
   for (size_t i = 0; i < n; ++i) {

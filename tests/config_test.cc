@@ -387,7 +387,7 @@ TEST_CASE("config: a package in dryrun reports what it would do as warnings, nev
   REQUIRE(d.warnings.size() == 7);
   std::vector<std::string> seen;
   for (const Violation& v : d.warnings) {
-    seen.push_back(v.rule + " " + EffectName(v.effect) + " " + v.step + (v.dryrun ? " dryrun" : ""));
+    seen.push_back(std::string(v.rule) + " " + EffectName(v.effect) + " " + std::string(v.step) + (v.dryrun ? " dryrun" : ""));
   }
   CHECK(seen == std::vector<std::string>{
                     "tools.no_delete deny d dryrun",
@@ -398,7 +398,7 @@ TEST_CASE("config: a package in dryrun reports what it would do as warnings, nev
                     "tools.default deny p dryrun",
                     "tools.default deny s dryrun",
                 });
-  CHECK_THAT(d.warnings[2].message, Catch::StartsWith("runtime error: "));
+  CHECK_THAT(std::string(d.warnings[2].message), Catch::StartsWith("runtime error: "));
   CHECK(d.warnings[0].severity == "high");
   CHECK(d.warnings[1].approvers == std::vector<std::string>{"sre"});
 

@@ -38,7 +38,7 @@ Plan MustPlan(const std::string& json) {
 // "rule@step" for each violation, in order.
 std::vector<std::string> Fired(const Decision& d) {
   std::vector<std::string> fired;
-  for (const Violation& v : d.violations) fired.push_back(v.rule + "@" + v.step);
+  for (const Violation& v : d.violations) fired.push_back(std::string(v.rule) + "@" + std::string(v.step));
   return fired;
 }
 
@@ -278,7 +278,7 @@ rule on_maps {
     {"id": "s2", "network": {"egress": true, "port": 443}}]})");
   Decision d = Evaluate(*policy, plan);
   std::vector<std::string> messages;
-  for (const Violation& v : d.violations) messages.push_back(v.message);
+  for (const Violation& v : d.violations) messages.emplace_back(v.message);
   CHECK(messages == std::vector<std::string>{
                         "s1 in pay: false, 0", "s2 in : true, 443", "s1 in pay", "s2 in ",
                         // Not a message: the chunk runs (map selection, and its error in place).
@@ -354,10 +354,10 @@ rule slow_or {
   Decision d = Evaluate(*policy, plan);
   std::vector<std::string> fast_and, slow_and, fast_or, slow_or;
   for (const Violation& v : d.violations) {
-    if (v.rule == "p.fast_and") fast_and.push_back(v.step);
-    if (v.rule == "p.slow_and") slow_and.push_back(v.step);
-    if (v.rule == "p.fast_or") fast_or.push_back(v.step);
-    if (v.rule == "p.slow_or") slow_or.push_back(v.step);
+    if (v.rule == "p.fast_and") fast_and.emplace_back(v.step);
+    if (v.rule == "p.slow_and") slow_and.emplace_back(v.step);
+    if (v.rule == "p.fast_or") fast_or.emplace_back(v.step);
+    if (v.rule == "p.slow_or") slow_or.emplace_back(v.step);
   }
   CHECK(fast_and == std::vector<std::string>{"b", "e"});
   CHECK(fast_and == slow_and);
@@ -403,7 +403,7 @@ rule slow_same {
 
   auto fired = [&](const Plan& plan) {
     std::map<std::string, std::vector<std::string>> by_rule;
-    for (const Violation& v : Evaluate(*policy, plan).violations) by_rule[v.rule].push_back(v.step);
+    for (const Violation& v : Evaluate(*policy, plan).violations) by_rule[std::string(v.rule)].emplace_back(v.step);
     return by_rule;
   };
   // Enough steps for the codes (a plan of one or two reads the plan).

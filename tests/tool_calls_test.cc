@@ -307,7 +307,7 @@ TEST_CASE("recorded transcripts linted against policies/") {
     Plan plan = MustPlan(ReadFile(std::string("tests/data/tool_calls/") + c.file), c.format, *mapping);
     Decision d = Evaluate(*policy, plan);
     std::vector<std::string> rules;
-    for (const Violation& v : d.violations) rules.push_back(v.rule);
+    for (const Violation& v : d.violations) rules.emplace_back(v.rule);
     std::sort(rules.begin(), rules.end());
     rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
     INFO(c.file << "\n" << d.ToJson(c.file));

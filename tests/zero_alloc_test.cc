@@ -2,14 +2,16 @@
 // plan's values and the policy's constants, the value stack, frames, rule
 // index lists and shared-condition results live in a per-thread workspace
 // that the next evaluation reuses, and constant CIDR lists and windows are
-// parsed when the policy is prepared. What a decision reports (violations
-// and their messages) and the lists `before()`/`upstream()` return do
-// allocate: the plans here are allowed and do not call those.
+// parsed when the policy is prepared. A decision's findings keep their text
+// in one arena sized from the previous evaluation, so findings cost a fixed
+// few allocations, not some per finding; approvers lists and the lists
+// `before()`/`upstream()` return do allocate.
 //
 // This binary counts allocations by replacing operator new
 // (bench/alloc_counter.cc, as the benchmarks do).
 #include <catch2/catch.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "bench/alloc_counter.h"
 #include "engine/policy.h"
 
@@ -107,6 +109,35 @@ TEST_CASE("the counter counts: a decision with findings allocates for them") {
   Decision d = Evaluate(*policy, *plan);
   CHECK(d.verdict == Verdict::kDeny);
   CHECK(bench::AllocationCount() > before);
+}
+
+TEST_CASE("a warm evaluation's findings allocate a few times, not once or more per finding") {
+  Diagnostics diags;
+  auto policy = CompilePolicy({std::make_shared<SourceFile>("w.gavel", kPolicy)}, diags);
+  REQUIRE(policy);
+  // 60 steps in a namespace no grant covers: `scope`, `scope_again` and
+  // `covered` deny each (no approvals: their approvers lists would allocate).
+  std::string json = R"({"id": "p", "agent": {"id": "a", "grants": [{"id": "g1", "actions": ["*"],
+    "verbs": ["*"], "resources": ["*"], "namespaces": ["billing"]}]},
+    "context": {"now": "2026-11-26T10:00:00Z"}, "steps": [)";
+  for (int i = 0; i < 60; ++i) {
+    absl::StrAppend(&json, i ? ", " : "", R"({"id": "step-number-)", i, R"(", "action": "kubectl.get", "verb": "get",
+      "resource": {"kind": "ConfigMap", "namespace": "team-with-a-long-name-)", i, R"(", "name": "c"}})");
+  }
+  json += "]}";
+  auto plan = DecodePlanJson(json);
+  REQUIRE(plan.ok());
+  Decision first = Evaluate(*policy, *plan);  // warms the workspace up
+  REQUIRE(first.violations.size() == 180);
+  REQUIRE(first.errors.empty());
+
+  const uint64_t before = bench::AllocationCount();
+  size_t findings = 0;
+  for (int i = 0; i < 10; ++i) findings += Evaluate(*policy, *plan).violations.size();
+  const uint64_t allocations = bench::AllocationCount() - before;
+  CHECK(findings == 1800);
+  // The violations list and the one block of text, per evaluation.
+  CHECK(allocations <= 10 * 2);
 }
 
 }  // namespace

@@ -48,15 +48,17 @@ struct gavel_policy {
   std::shared_ptr<const gavel::CompiledPolicy> policy;
 };
 
+// Points into the decision it belongs to (gavel_decision::decision), whose
+// findings' text is NUL-terminated (Decision::Keep): nothing is copied.
 struct gavel_finding {
-  std::string rule;
+  const char* rule = "";
   int effect = GAVEL_EFFECT_DENY;
-  std::string severity;
-  std::string step;
+  const char* severity = "";
+  const char* step = "";
   int64_t step_index = -1;
-  std::string message;
-  std::string location;
-  std::vector<std::string> approvers;
+  const char* message = "";
+  const char* location = "";
+  const std::vector<std::string>* approvers = nullptr;
   bool dryrun = false;
 };
 
@@ -162,39 +164,45 @@ int Guard(gavel_error** err, F&& f) noexcept {
 
 gavel_finding FromViolation(const gavel::Violation& v) {
   gavel_finding f;
-  f.rule = v.rule;
+  f.rule = v.rule.data();
   switch (v.effect) {
     case gavel::Effect::kWarn: f.effect = GAVEL_EFFECT_WARN; break;
     case gavel::Effect::kRequireApproval: f.effect = GAVEL_EFFECT_REQUIRE_APPROVAL; break;
     default: f.effect = GAVEL_EFFECT_DENY; break;
   }
-  f.severity = v.severity;
-  f.step = v.step;
+  f.severity = v.severity.data();
+  f.step = v.step.data();
   f.step_index = v.step_index;
-  f.message = v.message;
-  f.location = v.location;
-  f.approvers = v.approvers;
+  f.message = v.message.data();
+  f.location = v.location.data();
+  f.approvers = &v.approvers;
   f.dryrun = v.dryrun;
   return f;
 }
 
 gavel_finding FromError(const gavel::EvalError& e) {
   gavel_finding f;
-  f.rule = e.rule;
+  f.rule = e.rule.c_str();
   f.effect = GAVEL_EFFECT_ERROR;
-  f.step = e.step;
+  f.step = e.step.c_str();
   f.step_index = e.step_index;
-  f.message = e.message;
-  f.location = e.location;
+  f.message = e.message.c_str();
+  f.location = e.location.c_str();
   return f;
 }
 
 std::unique_ptr<gavel_decision> Wrap(gavel::Decision d) {
   auto out = std::make_unique<gavel_decision>();
-  for (const auto& v : d.violations) out->lists[GAVEL_VIOLATIONS].push_back(FromViolation(v));
-  for (const auto& v : d.warnings) out->lists[GAVEL_WARNINGS].push_back(FromViolation(v));
-  for (const auto& e : d.errors) out->lists[GAVEL_ERRORS].push_back(FromError(e));
-  out->decision = std::move(d);
+  out->decision = std::move(d);  // first: the findings point into it
+  const gavel::Decision& kept = out->decision;
+  for (int list : {GAVEL_VIOLATIONS, GAVEL_WARNINGS, GAVEL_ERRORS}) {
+    out->lists[list].reserve(list == GAVEL_VIOLATIONS ? kept.violations.size()
+                             : list == GAVEL_WARNINGS ? kept.warnings.size()
+                                                      : kept.errors.size());
+  }
+  for (const auto& v : kept.violations) out->lists[GAVEL_VIOLATIONS].push_back(FromViolation(v));
+  for (const auto& v : kept.warnings) out->lists[GAVEL_WARNINGS].push_back(FromViolation(v));
+  for (const auto& e : kept.errors) out->lists[GAVEL_ERRORS].push_back(FromError(e));
   return out;
 }
 
@@ -286,8 +294,8 @@ const gavel_finding* FindingAt(const gavel_decision* d, int list, size_t i) {
   return i < items.size() ? &items[i] : nullptr;
 }
 
-const char* Str(const gavel_finding* f, std::string gavel_finding::*field) {
-  return f == nullptr ? "" : (f->*field).c_str();
+const char* Str(const gavel_finding* f, const char* gavel_finding::*field) {
+  return f == nullptr ? "" : f->*field;
 }
 
 }  // namespace
@@ -590,15 +598,17 @@ const char* gavel_finding_effect_name(const gavel_finding* f) {
 const char* gavel_finding_severity(const gavel_finding* f) { return Str(f, &gavel_finding::severity); }
 const char* gavel_finding_step(const gavel_finding* f) {
   if (f == nullptr || f->step_index < 0) return nullptr;
-  return f->step.c_str();
+  return f->step;
 }
 int64_t gavel_finding_step_index(const gavel_finding* f) { return f == nullptr ? -1 : f->step_index; }
 const char* gavel_finding_message(const gavel_finding* f) { return Str(f, &gavel_finding::message); }
 const char* gavel_finding_location(const gavel_finding* f) { return Str(f, &gavel_finding::location); }
-size_t gavel_finding_approver_count(const gavel_finding* f) { return f == nullptr ? 0 : f->approvers.size(); }
+size_t gavel_finding_approver_count(const gavel_finding* f) {
+  return f == nullptr || f->approvers == nullptr ? 0 : f->approvers->size();
+}
 const char* gavel_finding_approver(const gavel_finding* f, size_t i) {
-  if (f == nullptr || i >= f->approvers.size()) return nullptr;
-  return f->approvers[i].c_str();
+  if (i >= gavel_finding_approver_count(f)) return nullptr;
+  return (*f->approvers)[i].c_str();
 }
 int gavel_finding_dryrun(const gavel_finding* f) { return f != nullptr && f->dryrun ? 1 : 0; }
 

@@ -40,11 +40,11 @@ std::string Diff(const Decision& a, const Decision& b) {
       const Violation& p = x[i];
       const Violation& q = y[i];
       auto at = [&](const char* field) { return absl::StrCat(what, "[", i, "].", field); };
-      if (p.rule != q.rule) return absl::StrCat(at("rule"), ": ", p.rule, " vs ", q.rule);
+      if (p.rule != q.rule) return absl::StrCat(at("rule"), ": ", std::string(p.rule), " vs ", std::string(q.rule));
       if (p.effect != q.effect) return at("effect");
       if (p.severity != q.severity) return at("severity");
       if (p.step != q.step || p.step_index != q.step_index) return at("step");
-      if (p.message != q.message) return absl::StrCat(at("message"), ": `", p.message, "` vs `", q.message, "`");
+      if (p.message != q.message) return absl::StrCat(at("message"), ": `", std::string(p.message), "` vs `", std::string(q.message), "`");
       if (p.location != q.location) return at("location");
       if (p.approvers != q.approvers) return at("approvers");
       if (p.dryrun != q.dryrun) return at("dryrun");
