@@ -2,6 +2,7 @@
 
 Medians only: {"W1": {"ns_per_plan", "ns_per_step", "allocs_per_eval"},
 "W4": {"compile_ms", "bundle_load_ms", "bundle_load_allocs"}, "W5": {"1": {..., "mb_per_s"}, ...},
+"W5_capi" (the same through the C API),
 "W6": {"items_per_s_1", "items_per_s_2", "speedup"}}.
 """
 import json
@@ -46,11 +47,11 @@ def main(paths):
             summary.setdefault("W4", {})["bundle_load_ms"] = round(b["real_time"], 3)
             if "allocs_per_load" in b:
                 summary["W4"]["bundle_load_allocs"] = int(b["allocs_per_load"])
-        elif name.startswith("W5/"):
-            steps = name.split("/")[1]
+        elif name.startswith(("W5/", "W5_capi/")):
+            key, steps = name.split("/")[:2]
             entry = per_eval(b)
             entry["mb_per_s"] = round(b["bytes_per_second"] / 1e6, 1)
-            summary.setdefault("W5", {})[steps] = entry
+            summary.setdefault(key, {})[steps] = entry
         elif name.startswith("W6"):
             threads = b.get("threads", 1)
             summary.setdefault("W6", {})[f"items_per_s_{threads}"] = round(b["items_per_second"])

@@ -1,6 +1,7 @@
 // The workloads of docs/performance.md on generated data (bench/workloads.h):
 //   W1 one step x 10 rules; W2 20 steps x 25 rules; W3 200 steps x 100 rules;
-//   W4 compiling 1,000 rules, and loading them from a bundle; W5 JSON text to decision (1, 20, 200 steps);
+//   W4 compiling 1,000 rules, and loading them from a bundle; W5 JSON text to decision (1, 20, 200 steps),
+//   also through the C API (W5_capi);
 //   W6 W2 on 1 and 2 threads sharing one compiled policy; KindsOfW2 W2 split by rule kind.
 // Each reports ns per plan and per step (counters) and heap allocations per
 // evaluation. Run pinned to one core (except W6):
@@ -9,6 +10,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -17,6 +19,7 @@
 #include "bench/workloads.h"
 #include "engine/bundle.h"
 #include "engine/policy.h"
+#include "gavel/gavel.h"
 
 namespace gavel::bench {
 namespace {
@@ -117,6 +120,40 @@ void W5(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(text.size()) * state.iterations());
 }
 BENCHMARK(W5)->Arg(1)->Arg(20)->Arg(200);
+
+// W5 through the C API, as an agent runtime linking libgavel runs it: JSON
+// text to a gavel_decision, every finding's rule, message and location
+// read, the decision freed.
+void W5_capi(benchmark::State& state) {
+  const int steps = static_cast<int>(state.range(0));
+  const std::string policy_text = GeneratePolicy(25);
+  const char* name = "w.gavel";
+  const char* text = policy_text.c_str();
+  gavel_policy* policy = nullptr;
+  if (gavel_policy_compile(&name, &text, 1, &policy, nullptr) != GAVEL_OK) std::abort();
+  const std::string plan = GeneratePlanJson(steps);
+  size_t chars = 0;
+  auto run = [&] {
+    gavel_decision* d = nullptr;
+    if (gavel_evaluate_json(policy, plan.data(), plan.size(), &d, nullptr) != GAVEL_OK) std::abort();
+    for (int list : {GAVEL_VIOLATIONS, GAVEL_WARNINGS, GAVEL_ERRORS}) {
+      for (size_t i = 0; i < gavel_decision_count(d, list); ++i) {
+        const gavel_finding* f = gavel_decision_finding(d, list, i);
+        chars += std::strlen(gavel_finding_rule(f)) + std::strlen(gavel_finding_message(f)) +
+                 std::strlen(gavel_finding_location(f));
+      }
+    }
+    gavel_decision_free(d);
+  };
+  run();  // warm-up
+  const uint64_t before = AllocationCount();
+  for (auto _ : state) run();
+  SetCounters(state, steps, AllocationCount() - before);
+  state.SetBytesProcessed(static_cast<int64_t>(plan.size()) * state.iterations());
+  benchmark::DoNotOptimize(chars);
+  gavel_policy_free(policy);
+}
+BENCHMARK(W5_capi)->Arg(1)->Arg(20)->Arg(200);
 
 // W5's first half alone: JSON text to a decoded plan.
 void W5_decode(benchmark::State& state) {
