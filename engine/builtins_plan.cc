@@ -82,12 +82,22 @@ Value Closure(EvalScope& scope, const std::vector<std::vector<int>>& edges, int 
     }
   }
   seen[start] = 0;
-  std::vector<Value> out;
+  Value list = scope.NewList();
+  std::vector<Value>& out = EvalScope::ListElems(list);
   out.reserve(count);
   for (size_t i = 0; i < steps.size(); ++i) {
-    if (seen[i]) out.push_back(steps[i]);
+    if (seen[i]) out.emplace_back(steps[i]).Own();
   }
-  return Value::List(std::move(out));
+  return list;
+}
+
+// The steps in [begin, end), as a list.
+Value StepRange(EvalScope& scope, std::vector<Value>::const_iterator begin, std::vector<Value>::const_iterator end) {
+  Value list = scope.NewList();
+  std::vector<Value>& out = EvalScope::ListElems(list);
+  out.assign(begin, end);
+  for (Value& v : out) v.Own();
+  return list;
 }
 
 // `fn` of the step in args[0]: computed once per step and evaluation (the
@@ -102,8 +112,8 @@ Value StepFunction(EvalScope::StepFn fn, std::string_view name, const Value* arg
   const std::vector<Value>& steps = scope->steps();
   const auto at = [&](size_t pos) { return steps.begin() + static_cast<std::ptrdiff_t>(pos); };
   switch (fn) {
-    case EvalScope::kBefore: result = Value::List(std::vector<Value>(steps.begin(), at(i))); break;
-    case EvalScope::kAfter: result = Value::List(std::vector<Value>(at(i + 1), steps.end())); break;
+    case EvalScope::kBefore: result = StepRange(*scope, steps.begin(), at(i)); break;
+    case EvalScope::kAfter: result = StepRange(*scope, at(i + 1), steps.end()); break;
     case EvalScope::kUpstream: result = Closure(*scope, scope->graph().up, i); break;
     case EvalScope::kDownstream: result = Closure(*scope, scope->graph().down, i); break;
     case EvalScope::kDataSources: result = Closure(*scope, scope->graph().inputs, i); break;

@@ -15,6 +15,9 @@ const std::vector<Value>& EmptySteps() {
   return *empty;
 }
 
+// What the spare lists may hold, in elements (16 bytes each): 1 MiB.
+constexpr size_t kMaxSpareCapacity = 64 * 1024;
+
 const Value& NullValue() {
   static const Value* null = new Value();
   return *null;
@@ -37,16 +40,43 @@ EvalScope::~EvalScope() {
   // plan. Only this plan's entries can be set (Result() is indexed by its
   // steps; a larger earlier plan's tail was cleared by its own scope).
   const size_t n = steps().size();
+  std::vector<Value>& spare = storage_->spare_lists;
   for (int fn = 0; fn < kNumStepFns; ++fn) {
     if (!used_[fn]) continue;
     std::vector<Value>& results = storage_->results[fn];
-    for (size_t i = 0; i < n && i < results.size(); ++i) results[i].Clear();
+    for (size_t i = 0; i < n && i < results.size(); ++i) {
+      Value& r = results[i];
+      // Kept for reuse when nothing else holds it (unique), within a
+      // bound: a plan of many steps must not leave the thread holding much.
+      if (r.is_list() && r.unique() &&
+          storage_->spare_capacity + r.list().elems.capacity() + 1 <= kMaxSpareCapacity) {
+        storage_->spare_capacity += r.list().elems.capacity() + 1;
+        ListElems(r).clear();
+        spare.push_back(std::move(r));
+      }
+      r.Clear();
+    }
   }
   if (storage_->graph_built) storage_->graph.ids.clear();  // its keys point into this plan
   storage_->graph_built = false;
 }
 
 EvalScope* EvalScope::Current() { return current_scope; }
+
+Value EvalScope::NewList() {
+  std::vector<Value>& spare = storage_->spare_lists;
+  if (spare.empty()) return Value::List({});
+  Value list = std::move(spare.back());
+  spare.pop_back();
+  storage_->spare_capacity -= list.list().elems.capacity() + 1;
+  return list;
+}
+
+std::vector<Value>& EvalScope::ListElems(Value& list) {
+  // In place: the list is unique (NewList's, not yet shared), as the VM's
+  // accumulators are (vm.cc, Append).
+  return const_cast<ListData&>(list.list()).elems;
+}
 
 const std::vector<Value>& EvalScope::steps() const {
   if (!has_plan()) return EmptySteps();

@@ -43,6 +43,11 @@ class EvalScope {
     std::vector<Value> results[kNumStepFns];  // by step position; null = not computed
     std::vector<char> seen;                   // scratch of the graph walks
     std::vector<int> stack;
+    // Result lists nobody held when their scope ended, emptied with their
+    // capacity kept: the next scope's results reuse them (NewList), so a
+    // warm evaluation that calls before() or upstream() allocates nothing.
+    std::vector<Value> spare_lists;
+    size_t spare_capacity = 0;  // their elements' capacity, summed
   };
 
   // `plan_root` is a gavel.v1.Plan message, or null for "no plan".
@@ -71,6 +76,11 @@ class EvalScope {
   // Where the result of `fn` for the step at `pos` is kept: null until
   // computed. Requires 0 <= pos < steps().size().
   Value& Result(StepFn fn, int pos);
+  // An empty list this scope may fill in place (ListElems) before anything
+  // else holds it: a spare one when there is one.
+  Value NewList();
+  // The elements of a list NewList returned, to fill (owned values only).
+  static std::vector<Value>& ListElems(Value& list);
   // Scratch vectors for the graph walks, sized to the plan and zeroed.
   std::vector<char>& Seen();
   std::vector<int>& Stack() { return storage_->stack; }

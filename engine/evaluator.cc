@@ -73,7 +73,12 @@ struct Workspace {
 class WorkspaceLease {
  public:
   WorkspaceLease() : ws_(&*lease_) {}
-  ~WorkspaceLease() {
+  ~WorkspaceLease() { Clear(); }
+  // Drops what refers to the plan. Called before the evaluation's EvalScope
+  // ends too, so that the lists it made are unique then and kept for reuse.
+  void Clear() {
+    if (cleared_) return;
+    cleared_ = true;
     EvalContext& ctx = ws_->ctx;
     for (Value& g : ctx.globals) g.Clear();
     for (Value& v : ctx.pkg_lets) v.Clear();
@@ -92,6 +97,7 @@ class WorkspaceLease {
  private:
   ThreadLease<Workspace> lease_;
   Workspace* ws_;
+  bool cleared_ = false;
 };
 
 const std::string& GuardedField(const MessageData& step, RuleGuard::Field field) {
@@ -486,6 +492,7 @@ Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostSt
   ws.last_warnings = decision.warnings.size();
   ws.last_text = decision.text_size();
   decision.Finish();
+  lease.Clear();
   return decision;
 }
 

@@ -9,6 +9,7 @@
 #include "engine/eval_scope.h"
 #include "engine/expression.h"
 #include "engine/plan.h"
+#include "engine/schema.h"
 #include "engine/value.h"
 
 namespace gavel {
@@ -132,6 +133,46 @@ steps:
   }
   Plan chain = MustDecode(yaml);
   CHECK(Eval("size(plan.steps[1999].data_sources())", &chain).int_value() == 1999);
+}
+
+TEST_CASE("a scope's result lists are reused by the next scope, unless still held, within a bound",
+          "[builtins][plan]") {
+  const BuiltinTable& table = BuiltinTable::Get();
+  auto before = [&](const Value& step) { return table.at(table.Find("before")).fn(&step, 1); };
+  Plan plan = MustDecode(kGraphPlan);
+  EvalScope::Storage storage;
+  Value held;
+  {
+    EvalScope scope(plan.root, &storage);
+    REQUIRE(before(plan.steps()[2]).list().elems.size() == 2);
+    held = before(plan.steps()[5]);
+  }
+  // steps[2]'s list was kept (emptied); steps[5]'s is still held here.
+  REQUIRE(storage.spare_lists.size() == 1);
+  CHECK(storage.spare_lists[0].list().elems.empty());
+  CHECK(held.list().elems.size() == 5);
+  const Value spare = storage.spare_lists[0];
+  {
+    EvalScope scope(plan.root, &storage);
+    Value again = before(plan.steps()[3]);
+    CHECK(again.SameObject(spare));  // the same list, refilled
+    REQUIRE(again.list().elems.size() == 3);
+    CHECK(again.list().elems[2].message().fields[kStepId].str() == "c");
+  }
+  CHECK(held.list().elems.size() == 5);  // untouched by the reuse
+
+  // A large plan leaves at most the bound's worth of lists behind.
+  std::string yaml = "steps:\n";
+  for (int i = 0; i < 500; ++i) yaml += "  - {id: s" + std::to_string(i) + "}\n";
+  Plan big = MustDecode(yaml);
+  EvalScope::Storage big_storage;
+  {
+    EvalScope scope(big.root, &big_storage);
+    for (const Value& step : big.steps()) REQUIRE(before(step).is_list());  // 0 + 1 + ... + 499 elements
+  }
+  CHECK(big_storage.spare_capacity <= 64 * 1024);
+  CHECK(big_storage.spare_lists.size() < 500);
+  CHECK(big_storage.spare_lists.size() > 100);
 }
 
 TEST_CASE("plan built-ins fail closed outside a plan or on a foreign step", "[builtins][plan]") {

@@ -2,10 +2,11 @@
 // plan's values and the policy's constants, the value stack, frames, rule
 // index lists and shared-condition results live in a per-thread workspace
 // that the next evaluation reuses, and constant CIDR lists and windows are
-// parsed when the policy is prepared. A decision's findings keep their text
-// in one arena sized from the previous evaluation, so findings cost a fixed
-// few allocations, not some per finding; approvers lists and the lists
-// `before()`/`upstream()` return do allocate.
+// parsed when the policy is prepared; the lists `before()` and `upstream()`
+// return reuse the previous evaluation's (EvalScope::NewList). A decision's
+// findings keep their text in one arena sized from the previous evaluation,
+// so findings cost a fixed few allocations, not some per finding (an
+// approval finding's approvers list does allocate).
 //
 // This binary counts allocations by replacing operator new
 // (bench/alloc_counter.cc, as the benchmarks do).
@@ -62,6 +63,20 @@ rule big {
   warn
   when size(plan.steps) > 100
 }
+
+rule backed_up {
+  deny
+  for step in plan.steps
+  when step.verb == "patch"
+  unless step.before().exists(s, s.verb == "get")
+}
+
+rule flow {
+  deny
+  for step in plan.steps
+  when step.action == "http.post"
+  unless !step.upstream().exists(s, s.resource.kind == "Secret")
+}
 )";
 
 const char* kPlan = R"({"id": "p", "agent": {"id": "a", "grants": [{"id": "g1",
@@ -72,7 +87,7 @@ const char* kPlan = R"({"id": "p", "agent": {"id": "a", "grants": [{"id": "g1",
   "steps": [
     {"id": "s0", "action": "kubectl.get", "verb": "get", "resource": {"kind": "Deployment", "namespace": "payments", "name": "api"}, "duration": "2m"},
     {"id": "s1", "action": "kubectl.patch", "verb": "patch", "resource": {"kind": "Deployment", "namespace": "payments", "name": "api"}, "duration": "2m"},
-    {"id": "s2", "action": "http.post", "verb": "post", "network": {"host": "api.payments.svc.cluster.local", "ip": "10.0.3.4", "port": 443, "egress": true}, "duration": "1m"},
+    {"id": "s2", "action": "http.post", "verb": "post", "inputs": ["s0"], "network": {"host": "api.payments.svc.cluster.local", "ip": "10.0.3.4", "port": 443, "egress": true}, "duration": "1m"},
     {"id": "s3", "action": "kubectl.get", "verb": "get", "resource": {"kind": "Secret", "namespace": "billing", "name": "creds"}, "duration": "1m"}]})";
 
 TEST_CASE("a warm evaluation that finds nothing allocates nothing") {
