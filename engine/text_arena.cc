@@ -19,10 +19,12 @@ TextArena::TextArena(TextArena&& other) noexcept
       next_block_(other.next_block_) {}
 
 TextArena& TextArena::operator=(TextArena&& other) noexcept {
-  if (this != &other) {
-    this->~TextArena();
-    new (this) TextArena(std::move(other));
-  }
+  TextArena taken(std::move(other));
+  std::swap(last_, taken.last_);  // this arena's blocks go with `taken`
+  std::swap(next_, taken.next_);
+  std::swap(left_, taken.left_);
+  std::swap(used_, taken.used_);
+  std::swap(next_block_, taken.next_block_);
   return *this;
 }
 
