@@ -15,7 +15,7 @@ const std::vector<Value>& EmptySteps() {
   return *empty;
 }
 
-// What the spare lists may hold, in elements (16 bytes each): 1 MiB.
+// What the spare lists may hold, in elements (a Value is 24 bytes): 1.5 MiB.
 constexpr size_t kMaxSpareCapacity = 64 * 1024;
 
 const Value& NullValue() {

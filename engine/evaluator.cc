@@ -482,8 +482,9 @@ Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostSt
       v.severity = decision.Keep("high");
       v.step = decision.Keep(step.fields[kStepId].str());
       v.step_index = static_cast<int64_t>(i);
-      v.message = decision.Keep(absl::StrCat("step `", step.fields[kStepId].str(), "` (`", step.fields[kStepAction].str(),
-                                             "`) is not permitted by package `", pkg.name, "`"));
+      v.message = decision.Keep(absl::StrCat("step `", step.fields[kStepId].str(), "` (`",
+                                             step.fields[kStepAction].str(), "`) is not permitted by package `",
+                                             pkg.name, "`"));
       v.location = decision.Keep(pkg.default_location);
       v.dryrun = dryrun;
     }

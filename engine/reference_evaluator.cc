@@ -78,7 +78,8 @@ class Walker {
         v.severity = decision_.Keep("high");
         v.step = decision_.Keep(OpSelect(steps[i], "id").str());
         v.step_index = static_cast<int64_t>(i);
-        v.message = decision_.Keep(absl::StrCat("step `", OpSelect(steps[i], "id").str(), "` (`", OpSelect(steps[i], "action").str(),
+        v.message = decision_.Keep(absl::StrCat("step `", OpSelect(steps[i], "id").str(), "` (`",
+                                                OpSelect(steps[i], "action").str(),
                                                 "`) is not permitted by package `", pkg.name, "`"));
         v.location = decision_.Keep(pkg.default_location.ToString());
         Report(pkg.name, std::move(v));

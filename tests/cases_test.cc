@@ -47,7 +47,9 @@ std::string DiffViolation(const YAML::Node& want, const Violation& got) {
 void CheckViolations(const YAML::Node& want, const std::vector<Violation>& got, const char* what) {
   size_t n = want ? want.size() : 0;
   std::string listing;
-  for (const auto& v : got) listing += "\n  " + std::string(v.rule) + " " + std::string(v.step) + ": " + std::string(v.message);
+  for (const auto& v : got) {
+    listing += "\n  " + std::string(v.rule) + " " + std::string(v.step) + ": " + std::string(v.message);
+  }
   INFO(what << " got:" << listing);
   REQUIRE(got.size() == n);
   for (size_t i = 0; i < n; ++i) {

@@ -387,7 +387,8 @@ TEST_CASE("config: a package in dryrun reports what it would do as warnings, nev
   REQUIRE(d.warnings.size() == 7);
   std::vector<std::string> seen;
   for (const Violation& v : d.warnings) {
-    seen.push_back(std::string(v.rule) + " " + EffectName(v.effect) + " " + std::string(v.step) + (v.dryrun ? " dryrun" : ""));
+    seen.push_back(std::string(v.rule) + " " + EffectName(v.effect) + " " + std::string(v.step) +
+                   (v.dryrun ? " dryrun" : ""));
   }
   CHECK(seen == std::vector<std::string>{
                     "tools.no_delete deny d dryrun",

@@ -18,7 +18,8 @@ TEST_CASE("a text arena keeps every view valid as it grows and when it moves") {
   std::vector<std::string_view> got;
   // Past several blocks, with strings longer than a block among them.
   for (int i = 0; i < 2000; ++i) {
-    std::string s = i % 500 == 7 ? std::string(100000 + i, static_cast<char>('a' + i % 26)) : "text " + std::to_string(i);
+    std::string s =
+        i % 500 == 7 ? std::string(100000 + i, static_cast<char>('a' + i % 26)) : "text " + std::to_string(i);
     got.push_back(arena.Add(s));
     want.push_back(std::move(s));
   }

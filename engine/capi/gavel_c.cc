@@ -195,14 +195,13 @@ std::unique_ptr<gavel_decision> Wrap(gavel::Decision d) {
   auto out = std::make_unique<gavel_decision>();
   out->decision = std::move(d);  // first: the findings point into it
   const gavel::Decision& kept = out->decision;
-  for (int list : {GAVEL_VIOLATIONS, GAVEL_WARNINGS, GAVEL_ERRORS}) {
-    out->lists[list].reserve(list == GAVEL_VIOLATIONS ? kept.violations.size()
-                             : list == GAVEL_WARNINGS ? kept.warnings.size()
-                                                      : kept.errors.size());
-  }
-  for (const auto& v : kept.violations) out->lists[GAVEL_VIOLATIONS].push_back(FromViolation(v));
-  for (const auto& v : kept.warnings) out->lists[GAVEL_WARNINGS].push_back(FromViolation(v));
-  for (const auto& e : kept.errors) out->lists[GAVEL_ERRORS].push_back(FromError(e));
+  auto fill = [](std::vector<gavel_finding>& list, const auto& items, auto convert) {
+    list.reserve(items.size());
+    for (const auto& item : items) list.push_back(convert(item));
+  };
+  fill(out->lists[GAVEL_VIOLATIONS], kept.violations, FromViolation);
+  fill(out->lists[GAVEL_WARNINGS], kept.warnings, FromViolation);
+  fill(out->lists[GAVEL_ERRORS], kept.errors, FromError);
   return out;
 }
 

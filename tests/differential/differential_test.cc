@@ -44,7 +44,9 @@ std::string Diff(const Decision& a, const Decision& b) {
       if (p.effect != q.effect) return at("effect");
       if (p.severity != q.severity) return at("severity");
       if (p.step != q.step || p.step_index != q.step_index) return at("step");
-      if (p.message != q.message) return absl::StrCat(at("message"), ": `", std::string(p.message), "` vs `", std::string(q.message), "`");
+      if (p.message != q.message) {
+        return absl::StrCat(at("message"), ": `", std::string(p.message), "` vs `", std::string(q.message), "`");
+      }
       if (p.location != q.location) return at("location");
       if (p.approvers != q.approvers) return at("approvers");
       if (p.dryrun != q.dryrun) return at("dryrun");
