@@ -51,6 +51,7 @@
 // `*a*a*a*a*b` cannot blow up.
 #include "engine/builtins_net.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -186,16 +187,14 @@ std::array<uint8_t, 16> To128(const IpAddress& ip) {
   return out;
 }
 
-// Whether the first `bits` bits of a and b agree.
-bool PrefixEqual(const uint8_t* a, const uint8_t* b, int bits) {
-  int full = bits / 8;
-  for (int k = 0; k < full; ++k) {
-    if (a[k] != b[k]) return false;
+// The 128-bit form's two big-endian words.
+void ToWords(const IpAddress& ip, uint64_t words[2]) {
+  const std::array<uint8_t, 16> bytes = To128(ip);
+  for (int w = 0; w < 2; ++w) {
+    uint64_t v = 0;
+    for (int k = 0; k < 8; ++k) v = v << 8 | bytes[8 * w + k];
+    words[w] = v;
   }
-  int rest = bits % 8;
-  if (rest == 0) return true;
-  uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
-  return (a[full] & mask) == (b[full] & mask);
 }
 
 // Clears every bit past the first `bits`.
@@ -239,16 +238,29 @@ absl::StatusOr<Cidr> ParseCidr(std::string_view text) {
   return cidr;
 }
 
-bool CidrContains(const Cidr& cidr, const IpAddress& ip) {
+WideBlock::WideBlock(const Cidr& cidr) {
   // Work in the 128-bit space where IPv4 is ::ffff:0:0/96; then the only
   // cross-family case left to forbid is an IPv4 address against an IPv6
   // block that is wider than the mapped space (`::/0` holds no IPv4).
-  int prefix = cidr.net.v6 ? cidr.prefix : 96 + cidr.prefix;
-  if (!ip.v6 && cidr.net.v6 && prefix < 96) return false;
-  std::array<uint8_t, 16> net = To128(cidr.net);
-  std::array<uint8_t, 16> addr = To128(ip);
-  return PrefixEqual(net.data(), addr.data(), prefix);
+  const int prefix = cidr.net.v6 ? cidr.prefix : 96 + cidr.prefix;
+  holds_ipv4_ = !cidr.net.v6 || prefix >= 96;
+  for (int w = 0; w < 2; ++w) {
+    const int bits = std::clamp(prefix - 64 * w, 0, 64);
+    mask_[w] = bits == 0 ? 0 : ~uint64_t{0} << (64 - bits);
+  }
+  ToWords(cidr.net, net_);
+  net_[0] &= mask_[0];
+  net_[1] &= mask_[1];
 }
+
+bool WideBlock::Contains(const IpAddress& ip) const {
+  if (!ip.v6 && !holds_ipv4_) return false;
+  uint64_t addr[2];
+  ToWords(ip, addr);
+  return (addr[0] & mask_[0]) == net_[0] && (addr[1] & mask_[1]) == net_[1];
+}
+
+bool CidrContains(const Cidr& cidr, const IpAddress& ip) { return WideBlock(cidr).Contains(ip); }
 
 bool CidrContainsCidr(const Cidr& outer, const Cidr& inner) {
   // Prefix lengths in the 128-bit space, where IPv4 is ::ffff:0:0/96.
@@ -465,10 +477,15 @@ namespace {
 
 bool IsGlobSpecial(char c) { return c == '*' || c == '?' || c == '[' || c == '\\'; }
 
-// Patterns most globs are: a literal, `lit*`, `*lit`, `*` or `**` (where
-// `lit` has no special byte). Sets *matched and returns true if `pattern`
-// is one of them.
-bool MatchSimpleGlob(std::string_view pattern, std::string_view text, bool* matched) {
+// Patterns most globs are: a literal, `lit*`, `*lit`, `lit*lit`, `*` or
+// `**` (where `lit` has no special byte), matched without compiling.
+struct SimpleGlob {
+  enum class Kind : uint8_t { kLiteral, kStar, kAnything } kind = Kind::kLiteral;
+  std::string_view prefix, suffix;  // around the star; a literal is all prefix
+};
+
+// The simple form of `pattern` (views into it), or nullopt for the others.
+std::optional<SimpleGlob> SimpleForm(std::string_view pattern) {
   size_t special = 0, first = std::string_view::npos;
   for (size_t i = 0; i < pattern.size(); ++i) {
     if (IsGlobSpecial(pattern[i])) {
@@ -476,25 +493,25 @@ bool MatchSimpleGlob(std::string_view pattern, std::string_view text, bool* matc
       first = i;
     }
   }
-  if (special == 0) {
-    *matched = pattern == text;
-    return true;
+  if (special == 0) return SimpleGlob{SimpleGlob::Kind::kLiteral, pattern, {}};
+  if (special == 2 && pattern == "**") return SimpleGlob{SimpleGlob::Kind::kAnything, {}, {}};
+  if (special != 1 || pattern[first] != '*') return std::nullopt;
+  return SimpleGlob{SimpleGlob::Kind::kStar, pattern.substr(0, first), pattern.substr(first + 1)};
+}
+
+bool MatchSimple(const SimpleGlob& glob, std::string_view text) {
+  switch (glob.kind) {
+    case SimpleGlob::Kind::kLiteral: return glob.prefix == text;
+    case SimpleGlob::Kind::kAnything: return true;
+    case SimpleGlob::Kind::kStar: break;
   }
-  if (special == 2 && pattern == "**") {
-    *matched = true;
-    return true;
-  }
-  if (special != 1 || pattern[first] != '*') return false;
-  const std::string_view prefix = pattern.substr(0, first), suffix = pattern.substr(first + 1);
+  const std::string_view prefix = glob.prefix, suffix = glob.suffix;
   if (text.size() < prefix.size() + suffix.size() || text.substr(0, prefix.size()) != prefix ||
       text.substr(text.size() - suffix.size()) != suffix) {
-    *matched = false;
-    return true;
+    return false;
   }
   // The star's part must not cross a `/`.
-  *matched = text.substr(prefix.size(), text.size() - prefix.size() - suffix.size()).find('/') ==
-             std::string_view::npos;
-  return true;
+  return text.substr(prefix.size(), text.size() - prefix.size() - suffix.size()).find('/') == std::string_view::npos;
 }
 
 // Compiled globs by pattern, per thread (no locks on the evaluation path).
@@ -517,8 +534,7 @@ class GlobCache {
 }  // namespace
 
 absl::StatusOr<bool> MatchGlob(std::string_view pattern, std::string_view text) {
-  bool matched = false;
-  if (MatchSimpleGlob(pattern, text, &matched)) return matched;
+  if (std::optional<SimpleGlob> simple = SimpleForm(pattern)) return MatchSimple(*simple, text);
   thread_local GlobCache cache;
   const absl::StatusOr<CompiledGlob>& glob = cache.Get(pattern);
   if (!glob.ok()) return glob.status();
@@ -577,7 +593,7 @@ class PreparedInCidr final : public PreparedCall {
       if (!v.is_string()) return false;
       absl::StatusOr<Cidr> cidr = ParseCidr(v.str());
       if (!cidr.ok()) return false;
-      prepared->blocks_.push_back(*cidr);
+      prepared->blocks_.emplace_back(*cidr);
       return true;
     };
     if (blocks.is_string()) {
@@ -595,14 +611,14 @@ class PreparedInCidr final : public PreparedCall {
     std::optional<IpAddress> ip;
     if (argc == 2 && args[0].is_string()) ip = ParseIp(args[0].str());
     if (!ip) return InCidr(args, argc);  // its error
-    for (const Cidr& block : blocks_) {
-      if (CidrContains(block, *ip)) return Value::Bool(true);
+    for (const WideBlock& block : blocks_) {
+      if (block.Contains(*ip)) return Value::Bool(true);
     }
     return Value::Bool(false);
   }
 
  private:
-  std::vector<Cidr> blocks_;
+  std::vector<WideBlock> blocks_;
 };
 
 // The IP address string `v` holds, or nullopt with an error value in *error.
@@ -652,6 +668,34 @@ Value Glob(const Value* args, size_t argc) {
   if (!matched.ok()) return Value::Error(std::string(matched.status().message()));
   return Value::Bool(*matched);
 }
+
+// s.glob(constant pattern): the pattern classified, or compiled, once.
+class PreparedGlob final : public PreparedCall {
+ public:
+  static std::unique_ptr<PreparedCall> Make(const Value* constants, size_t n) {
+    if (n != 1 || !constants[0].is_string()) return nullptr;
+    auto prepared = std::make_unique<PreparedGlob>();
+    prepared->pattern_ = constants[0].str();
+    if (std::optional<SimpleGlob> simple = SimpleForm(prepared->pattern_)) {
+      prepared->simple_ = *simple;  // views into pattern_, which never moves again
+      return prepared;
+    }
+    absl::StatusOr<CompiledGlob> compiled = CompiledGlob::Compile(prepared->pattern_);
+    if (!compiled.ok()) return nullptr;  // the call reports the error
+    prepared->compiled_ = *std::move(compiled);
+    return prepared;
+  }
+  Value Call(const Value* args, size_t argc) const override {
+    if (argc != 2 || !args[0].is_string() || !args[1].is_string()) return Glob(args, argc);  // its error
+    const std::string& text = args[0].str();
+    return Value::Bool(compiled_ ? compiled_->Matches(text) : MatchSimple(simple_, text));
+  }
+
+ private:
+  std::string pattern_;
+  SimpleGlob simple_;
+  std::optional<CompiledGlob> compiled_;
+};
 
 }  // namespace
 
@@ -742,6 +786,7 @@ void AddNetworkBuiltins(std::vector<Builtin>* table) {
       &Glob,
       "s.glob(pattern): whether all of s matches the glob: `*` (no `/`), `**` (any), `?`, "
       "`[a-z]`, `[!a-z]`, `\\` escapes; case-sensitive",
+      &PreparedGlob::Make,
   });
 }
 

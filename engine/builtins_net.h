@@ -73,6 +73,21 @@ absl::StatusOr<Cidr> ParseCidr(std::string_view text);
 //     `::/0` contains `::ffff:10.0.0.1` (but not `10.0.0.1`).
 bool CidrContains(const Cidr& cidr, const IpAddress& ip);
 
+// A block as network and mask words in the 128-bit space (IPv4 as
+// ::ffff:a.b.c.d), made once for a block tested against many addresses
+// (a prepared in_cidr): containment, as CidrContains defines it, is two
+// masked compares.
+class WideBlock {
+ public:
+  explicit WideBlock(const Cidr& cidr);
+  bool Contains(const IpAddress& ip) const;
+
+ private:
+  uint64_t net_[2] = {0, 0};
+  uint64_t mask_[2] = {0, 0};
+  bool holds_ipv4_ = true;  // false for an IPv6 block wider than the mapped space
+};
+
 // Whether every address of `inner` is in `outer` (same family rules as
 // CidrContains: `10.0.0.0/8` contains `::ffff:10.1.0.0/112`, `::/0` contains
 // no IPv4 block).

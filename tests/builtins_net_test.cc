@@ -562,6 +562,51 @@ TEST_CASE("GlobMatch agrees with a naive reference on random inputs", "[net][glo
   CHECK(matches > 1000);  // the sample is not trivially all-false
 }
 
+TEST_CASE("glob with a constant pattern (prepared once) agrees with the reference and the built-in",
+          "[net][glob][builtin]") {
+  std::vector<Builtin> table;
+  AddNetworkBuiltins(&table);
+  const Builtin* glob = nullptr;
+  for (const Builtin& b : table) {
+    if (b.name == "glob") glob = &b;
+  }
+  REQUIRE(glob != nullptr);
+  REQUIRE(glob->prepare != nullptr);
+  std::mt19937 rng(20261127);
+  // Literals, `lit*`, `*lit`, `lit*lit` and `**` take the simple path, the rest the compiled one.
+  const char* pieces[] = {"a", "b", "/", "*", "**", "?", "\\*", "[ab]", "a", "b", "ab"};
+  const char text_alphabet[] = "ab/*";
+  for (int it = 0; it < 5000; ++it) {
+    std::string pattern;
+    int np = static_cast<int>(rng() % 5);
+    for (int k = 0; k < np; ++k) pattern += pieces[rng() % std::size(pieces)];
+    const Value constant = Value::String(pattern);
+    std::unique_ptr<PreparedCall> prepared = glob->prepare(&constant, 1);
+    REQUIRE(prepared != nullptr);
+    for (int t = 0; t < 4; ++t) {
+      std::string text;
+      int nt = static_cast<int>(rng() % 7);
+      for (int k = 0; k < nt; ++k) text += text_alphabet[rng() % 4];
+      CAPTURE(pattern, text);
+      const Value args[2] = {Value::String(text), constant};
+      const Value got = prepared->Call(args, 2);
+      REQUIRE(got.is_bool());
+      REQUIRE(got.bool_value() == ReferenceMatch(pattern, text));
+      REQUIRE(got.bool_value() == glob->fn(args, 2).bool_value());
+    }
+  }
+  // An invalid constant pattern is not prepared: the call reports its error.
+  const Value bad = Value::String("team-[ab");
+  CHECK(glob->prepare(&bad, 1) == nullptr);
+  // A receiver that is not a string gets the built-in's error.
+  const Value pattern = Value::String("*.svc");
+  std::unique_ptr<PreparedCall> prepared = glob->prepare(&pattern, 1);
+  const Value args[2] = {Value::Int(1), pattern};
+  const Value error = prepared->Call(args, 2);
+  REQUIRE(error.is_error());
+  CHECK(error.error_message() == glob->fn(args, 2).error_message());
+}
+
 TEST_CASE("Long patterns (64 tokens and more) match as short ones do", "[net][glob]") {
   // Up to 63 tokens the matcher keeps its states in bit masks; past that, in
   // vectors. Both must agree with the reference around the boundary.

@@ -311,6 +311,24 @@ rule hours {
   CHECK(d.errors[0].message == "invalid IP address `10.1.2`");
 }
 
+TEST_CASE("prepared calls: a constant glob is classified or compiled once, same results and errors") {
+  auto policy = Compile(R"(package p
+rule mesh {
+  deny
+  for step in plan.steps
+  when step.network.host != ""
+  unless step.network.host.glob("*.svc.cluster.local") || step.network.host.glob("api.[ab]*.example")
+}
+)");
+  CHECK(policy->program().index.prepared.size() == 2);
+  Decision d = Evaluate(*policy, MustPlan(R"({"steps": [
+    {"id": "svc", "network": {"host": "web.pay.svc.cluster.local"}},
+    {"id": "slash", "network": {"host": "web/pay.svc.cluster.local"}},
+    {"id": "api", "network": {"host": "api.b1.example"}},
+    {"id": "out", "network": {"host": "api.c1.example"}}]})"));
+  CHECK(Fired(d) == std::vector<std::string>{"p.mesh@slash", "p.mesh@out"});
+}
+
 TEST_CASE("step predicates: simple conditions tested without the VM, with the VM's results") {
   // Each `fast` rule has a predicate; its `slow` twin computes the same
   // condition through a let (which no analysis looks into).
