@@ -57,6 +57,8 @@ struct Decision {
   // A copy of `s` that lives as long as this decision: what a Violation's
   // text fields must point to.
   std::string_view Keep(std::string_view s) { return text_.Add(s); }
+  // Room for `n` bytes of text, NUL-terminated, to fill in place (TextArena::Allocate).
+  char* AllocateText(size_t n) { return text_.Allocate(n); }
   // Room for `bytes` of text in one block (the evaluator's estimate).
   void ReserveText(size_t bytes) { text_.Reserve(bytes); }
   size_t text_size() const { return text_.used(); }

@@ -2,6 +2,7 @@
 // decision: the rule loop around the VM. Runtime errors fail closed, except
 // in a package in dryrun, whose findings are only reported (warnings).
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,9 @@ class StepRef {
   const Value* elem_ = nullptr;  // an element of the rule's range, which outlives the reports' making
 };
 
+// A shared condition's state (Workspace::memo_set).
+constexpr char kMemoFalse = 1, kMemoTrue = 2, kMemoValue = 3;
+
 // What an evaluation needs besides the policy and the plan, kept per thread
 // and reused, so that a warm evaluation allocates only for what it reports.
 struct Workspace {
@@ -57,7 +61,7 @@ struct Workspace {
   // Shared conditions' results (ExecIndex::chunk_memo), by memo slot and
   // step position; `memo_used` lists the entries to clear at the end.
   std::vector<Value> memo;
-  std::vector<char> memo_set;
+  std::vector<char> memo_set;  // 0 (not yet), or kMemoFalse, kMemoTrue, kMemoValue (in memo)
   std::vector<uint32_t> memo_used;
   // Per memo slot with a key path (ExecIndex::memo_key): results by the
   // string at that path (it points into the plan).
@@ -65,6 +69,9 @@ struct Workspace {
   // The previous evaluation's findings and their text: the next reserves as much.
   size_t last_violations = 0, last_warnings = 0, last_text = 0;
   std::string message;  // the message being built, before the decision keeps it
+  // Per step position: its id as kept in this evaluation's decision (null
+  // data: not yet).
+  std::vector<std::string_view> step_text;
   EvalScope::Storage scope;  // the plan functions' graph and results
 };
 
@@ -270,10 +277,14 @@ class RuleRunner {
     if (slot < 0 || (index_.memo_per_step[slot] && pos < 0)) return RunChunk(ctx_, chunk, frame_);
     const size_t i =
         static_cast<size_t>(slot) * std::max<size_t>(num_steps_, 1) + (index_.memo_per_step[slot] ? pos : 0);
-    if (ws_.memo_set[i]) return ws_.memo[i];
+    if (const char state = ws_.memo_set[i]) return state == kMemoValue ? ws_.memo[i] : Value::Bool(state == kMemoTrue);
     Value v = KeyedResult(rule, chunk, slot);
-    ws_.memo[i] = v;
-    ws_.memo_set[i] = 1;
+    if (v.is_bool()) {
+      ws_.memo_set[i] = v.bool_value() ? kMemoTrue : kMemoFalse;  // the usual result: no Value to copy back
+    } else {
+      ws_.memo[i] = v;
+      ws_.memo_set[i] = kMemoValue;
+    }
     ws_.memo_used.push_back(static_cast<uint32_t>(i));
     return v;
   }
@@ -324,13 +335,24 @@ class RuleRunner {
     Violation& v = (rule.effect == Effect::kWarn || dryrun ? decision_.warnings : decision_.violations).emplace_back();
     FillRuleText(rule, &v);
     v.effect = rule.effect;
-    v.step = decision_.Keep(step.id());
+    v.step = StepText(step, pos);
     v.step_index = step.index();
-    v.approvers = rule.approvers;
+    if (!rule.approvers.empty()) v.approvers = rule.approvers;
     v.dryrun = dryrun;
-    ws_.message.clear();
-    Message(rule, &ws_.message);
-    v.message = decision_.Keep(ws_.message);
+    if (!DirectMessage(rule, &v.message)) {
+      ws_.message.clear();
+      Message(rule, &ws_.message);
+      v.message = decision_.Keep(ws_.message);
+    }
+  }
+
+  // The step's id, kept in the decision once per step and evaluation
+  // however many findings name it (`pos`: its position in plan.steps).
+  std::string_view StepText(const StepRef& step, int64_t pos) {
+    if (pos < 0) return decision_.Keep(step.id());
+    std::string_view& kept = ws_.step_text[static_cast<size_t>(pos)];
+    if (kept.data() == nullptr) kept = decision_.Keep(step.id());
+    return kept;
   }
 
   // The rule's name, severity and location, kept in the decision once per
@@ -352,13 +374,48 @@ class RuleRunner {
   }
 
   // What a message part that reads a field path of the element reads (as
-  // its chunk would, charged the same), or null: then run the chunk.
-  const Value* FieldRead(const CompiledRule& rule, int chunk) {
+  // its chunk would), or null: then run the chunk. Not charged.
+  const Value* PartRead(const CompiledRule& rule, int chunk) const {
     const int f = index_.part_read[chunk];
-    if (f < 0) return nullptr;
-    const Value* v = FollowPath(index_.field_reads[f], frame_.slots[rule.iter_slot]);
+    return f < 0 ? nullptr : FollowPath(index_.field_reads[f], frame_.slots[rule.iter_slot]);
+  }
+
+  // PartRead, charged as the chunk would be.
+  const Value* FieldRead(const CompiledRule& rule, int chunk) {
+    const Value* v = PartRead(rule, chunk);
     if (v != nullptr) ctx_.cost += ctx_.program->chunks[chunk].code_size;
     return v;
+  }
+
+  // The message written straight into the decision's text, when each part
+  // is literal text or reads a string field of the element (most messages):
+  // one copy, no buffer. False, nothing charged or kept, for the others.
+  bool DirectMessage(const CompiledRule& rule, std::string_view* out) {
+    constexpr size_t kMaxParts = 8;
+    if (!rule.has_message || rule.message.size() > kMaxParts) return false;
+    std::string_view texts[kMaxParts];
+    size_t size = 0;
+    uint64_t cost = 0;
+    for (size_t k = 0; k < rule.message.size(); ++k) {
+      const CompiledRule::Part& part = rule.message[k];
+      if (part.chunk < 0) {
+        texts[k] = part.text;
+      } else {
+        const Value* v = PartRead(rule, part.chunk);
+        if (v == nullptr || !v->is_string()) return false;
+        texts[k] = v->str();
+        cost += ctx_.program->chunks[part.chunk].code_size;
+      }
+      size += texts[k].size();
+    }
+    ctx_.cost += cost;
+    char* text = decision_.AllocateText(size);
+    *out = std::string_view(text, size);
+    for (size_t k = 0; k < rule.message.size(); ++k) {
+      std::memcpy(text, texts[k].data(), texts[k].size());
+      text += texts[k].size();
+    }
+    return true;
   }
 
   // Appends the message of the rule's finding to `out`.
@@ -445,6 +502,7 @@ Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostSt
   decision.ReserveText(ws.last_text);
   const size_t num_steps = plan.steps().size();
   IndexSteps(program.index, plan.steps(), ws);
+  ws.step_text.assign(num_steps, std::string_view());
   RuleRunner runner(ctx, ws, num_steps, decision, permits);
   // Per default-deny package: which steps some permit rule allows.
   std::vector<std::vector<char>>& permitted = ws.permitted;

@@ -32,11 +32,10 @@ void TextArena::Reserve(size_t bytes) {
   if (bytes > left_) next_block_ = std::max(next_block_, bytes);
 }
 
-std::string_view TextArena::Add(std::string_view s) {
-  if (s.empty()) return std::string_view("", 0);
-  if (s.size() >= left_) {  // and its NUL
+char* TextArena::Allocate(size_t n) {
+  if (n >= left_) {  // and its NUL
     // Blocks double up to 64 KiB; a longer string gets a block of its own size.
-    const size_t size = std::max(s.size() + 1, next_block_);
+    const size_t size = std::max(n + 1, next_block_);
     Block* block = static_cast<Block*>(::operator new(sizeof(Block) + size));
     block->prev = last_;
     last_ = block;
@@ -45,11 +44,17 @@ std::string_view TextArena::Add(std::string_view s) {
     next_block_ = std::min<size_t>(next_block_ * 2, 64 * 1024);
   }
   char* out = next_;
+  out[n] = '\0';
+  next_ += n + 1;
+  left_ -= n + 1;
+  used_ += n + 1;
+  return out;
+}
+
+std::string_view TextArena::Add(std::string_view s) {
+  if (s.empty()) return std::string_view("", 0);
+  char* out = Allocate(s.size());
   std::memcpy(out, s.data(), s.size());
-  out[s.size()] = '\0';
-  next_ += s.size() + 1;
-  left_ -= s.size() + 1;
-  used_ += s.size() + 1;
   return std::string_view(out, s.size());
 }
 

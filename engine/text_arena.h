@@ -24,6 +24,10 @@ class TextArena {
   // findings' text out as such). An empty `s` gives "" (not in the arena).
   std::string_view Add(std::string_view s);
 
+  // Room for `n` bytes, followed by a NUL, that the caller fills: a string
+  // assembled in place (Add copies one that already exists).
+  char* Allocate(size_t n);
+
   // The next block holds at least `bytes` (e.g. what the previous use needed).
   void Reserve(size_t bytes);
 

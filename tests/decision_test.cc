@@ -3,8 +3,10 @@
 // keep earlier views valid as it grows.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "engine/decision.h"
 #include "engine/text_arena.h"
@@ -69,6 +71,22 @@ void CheckSample(const Decision& d) {
   REQUIRE(d.warnings.size() == 1);
   CHECK(d.warnings[0].message == "a warning");
   CHECK(d.verdict == Verdict::kDeny);
+}
+
+TEST_CASE("text assembled in an arena's room is NUL-terminated and survives growth") {
+  TextArena arena;
+  std::vector<std::string_view> got;
+  for (size_t n : {size_t{0}, size_t{5}, size_t{3000}, size_t{70000}, size_t{1}}) {
+    char* room = arena.Allocate(n);
+    REQUIRE(room[n] == '\0');
+    std::memset(room, 'x', n);
+    got.emplace_back(room, n);
+  }
+  for (std::string_view s : got) {
+    CHECK(s == std::string(s.size(), 'x'));
+    CHECK(s.data()[s.size()] == '\0');
+  }
+  CHECK(arena.used() == 0 + 5 + 3000 + 70000 + 1 + 5);  // each with its NUL
 }
 
 TEST_CASE("a copy of a decision owns its text: it outlives the original") {

@@ -285,6 +285,51 @@ rule on_maps {
                         "one", "<error: no such key: a>"});
 }
 
+TEST_CASE("messages written in place: the same text, charged as their chunks; a step's id kept once") {
+  auto policy = Compile(R"(package p
+rule direct {
+  deny
+  for step in plan.steps
+  message "{step.id} in {step.resource.namespace}"
+}
+rule many_parts {
+  deny
+  for step in plan.steps
+  message "{step.id}{step.id}{step.id}{step.id}{step.id}{step.id}{step.id}{step.id}{step.id}"
+}
+rule plain {
+  deny
+  for step in plan.steps
+  message "fixed"
+}
+)");
+  const Plan plan = MustPlan(R"({"steps": [{"id": "s1", "resource": {"namespace": "pay"}}, {"id": "s2"}]})");
+  CostStats stats;
+  Decision d = EvaluateWithCost(*policy, plan, &stats);
+  std::vector<std::string> messages;
+  for (const Violation& v : d.violations) messages.emplace_back(v.message);
+  CHECK(messages == std::vector<std::string>{"s1 in pay", "s2 in ", "s1s1s1s1s1s1s1s1s1", "s2s2s2s2s2s2s2s2s2",
+                                             "fixed", "fixed"});
+  // Each part that reads a field costs its chunk's length, per finding,
+  // whether the message is written in place (direct) or built (many_parts).
+  auto part_cost = [&](const std::string& rule) {
+    uint64_t cost = 0;
+    for (const auto& part : policy->program().rules[RuleIndex(*policy, rule)].message) {
+      if (part.chunk >= 0) cost += policy->program().chunks[part.chunk].code_size;
+    }
+    return cost;
+  };
+  const uint64_t plain = stats.rule_costs[RuleIndex(*policy, "plain")];
+  CHECK(stats.rule_costs[RuleIndex(*policy, "direct")] == plain + 2 * part_cost("direct"));
+  CHECK(stats.rule_costs[RuleIndex(*policy, "many_parts")] == plain + 2 * part_cost("many_parts"));
+  // Every finding on a step names it through the same kept text.
+  CHECK(d.violations[0].step == "s1");
+  CHECK(d.violations[2].step.data() == d.violations[0].step.data());
+  CHECK(d.violations[4].step.data() == d.violations[0].step.data());
+  CHECK(d.violations[5].step == "s2");
+  CHECK(d.violations[5].step.data() == d.violations[1].step.data());
+}
+
 TEST_CASE("prepared calls: constant CIDR lists and windows parsed once, same results and errors") {
   auto policy = Compile(R"(package p
 rule internal {
