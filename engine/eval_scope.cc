@@ -25,8 +25,8 @@ const Value& NullValue() {
 
 }  // namespace
 
-EvalScope::EvalScope(Value plan_root, Storage* storage)
-    : prev_(current_scope), root_(std::move(plan_root)), storage_(storage) {
+EvalScope::EvalScope(Value plan_root, Storage* storage, const StepRefs* refs)
+    : prev_(current_scope), root_(std::move(plan_root)), refs_(refs), storage_(storage) {
   if (storage_ == nullptr) {
     own_storage_ = std::make_unique<Storage>();
     storage_ = own_storage_.get();
@@ -57,8 +57,8 @@ EvalScope::~EvalScope() {
       r.Clear();
     }
   }
-  if (storage_->graph_built) storage_->graph.ids.clear();  // its keys point into this plan
-  storage_->graph_built = false;
+  if (storage_->ids_built) storage_->graph.ids.clear();  // its keys point into this plan
+  storage_->graph_built = storage_->ids_built = false;
 }
 
 EvalScope* EvalScope::Current() { return current_scope; }
@@ -89,29 +89,53 @@ const Value& EvalScope::context() const {
   return root_.message().fields[kPlanContext];
 }
 
+const absl::flat_hash_map<std::string_view, int>& EvalScope::Ids() {
+  auto& ids = storage_->graph.ids;
+  if (storage_->ids_built) return ids;
+  const std::vector<Value>& all = steps();
+  ids.clear();
+  ids.reserve(all.size());
+  for (size_t i = 0; i < all.size(); ++i) ids.emplace(all[i].message().fields[kStepId].str(), static_cast<int>(i));
+  storage_->ids_built = true;
+  return ids;
+}
+
 const EvalScope::StepGraph& EvalScope::graph() {
   StepGraph* g = &storage_->graph;
   if (storage_->graph_built) return *g;
   const std::vector<Value>& all = steps();
   const int n = static_cast<int>(all.size());
   // Reused: clear() keeps the vectors' memory.
-  g->ids.clear();
   for (auto* edges : {&g->up, &g->down, &g->inputs}) {
     if (edges->size() < static_cast<size_t>(n)) edges->resize(n);
     for (int i = 0; i < n; ++i) (*edges)[i].clear();
   }
-  g->ids.reserve(n);
-  for (int i = 0; i < n; ++i) g->ids.emplace(all[i].message().fields[kStepId].str(), i);
+  auto add = [&](int from, int to, bool input) {
+    g->up[from].push_back(to);
+    g->down[to].push_back(from);
+    if (input) g->inputs[from].push_back(to);
+  };
+  const StepRefs* refs = refs_;
+  if (refs != nullptr && (refs->first.size() != static_cast<size_t>(n) + 1 || refs->inputs.size() != static_cast<size_t>(n))) {
+    refs = nullptr;  // not this plan's: look the ids up
+  }
   for (int i = 0; i < n; ++i) {
+    if (refs != nullptr) {
+      // Resolved by the decoder, which also rejected cycles and unknown ids.
+      for (uint32_t k = refs->first[i]; k < refs->first[i + 1] && k < refs->targets.size(); ++k) {
+        const uint32_t to = refs->targets[k];
+        if (to < static_cast<uint32_t>(n) && to != static_cast<uint32_t>(i)) add(i, static_cast<int>(to), k >= refs->inputs[i]);
+      }
+      continue;
+    }
     const MessageData& step = all[i].message();
     for (int field : {kStepDependsOn, kStepInputs}) {
       for (const Value& ref : step.fields[field].list().elems) {
         // The decoders reject unknown ids and cycles; skip them anyway.
-        auto it = ref.is_string() ? g->ids.find(ref.str()) : g->ids.end();
-        if (it == g->ids.end() || it->second == i) continue;
-        g->up[i].push_back(it->second);
-        g->down[it->second].push_back(i);
-        if (field == kStepInputs) g->inputs[i].push_back(it->second);
+        const auto& ids = Ids();
+        auto it = ref.is_string() ? ids.find(ref.str()) : ids.end();
+        if (it == ids.end() || it->second == i) continue;
+        add(i, it->second, field == kStepInputs);
       }
     }
   }
@@ -128,7 +152,7 @@ int EvalScope::PositionOf(const MessageData& step) {
     const Value& at = all[static_cast<size_t>(index.int_value())];
     if (at.is_message() && &at.message() == &step) return static_cast<int>(index.int_value());
   }
-  const auto& ids = graph().ids;
+  const auto& ids = Ids();
   auto it = ids.find(step.fields[kStepId].str());
   return it == ids.end() ? -1 : it->second;
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "engine/plan.h"
 #include "engine/value.h"
 
 namespace gavel {
@@ -27,7 +28,8 @@ namespace gavel {
 class EvalScope {
  public:
   struct StepGraph {
-    // step id (pointing into the plan) -> position in plan.steps
+    // step id (pointing into the plan) -> position in plan.steps; built
+    // when needed (no StepRefs, or a step met outside plan.steps)
     absl::flat_hash_map<std::string_view, int> ids;
     std::vector<std::vector<int>> up;           // a step -> the steps it depends on or takes inputs from
     std::vector<std::vector<int>> down;         // the reverse edges
@@ -39,7 +41,7 @@ class EvalScope {
   // (one scope at a time). The scope leaves it empty, its capacity kept.
   struct Storage {
     StepGraph graph;
-    bool graph_built = false;
+    bool graph_built = false, ids_built = false;
     std::vector<Value> results[kNumStepFns];  // by step position; null = not computed
     std::vector<char> seen;                   // scratch of the graph walks
     std::vector<int> stack;
@@ -51,8 +53,10 @@ class EvalScope {
   };
 
   // `plan_root` is a gavel.v1.Plan message, or null for "no plan".
-  // `storage`, when given, must outlive the scope.
-  explicit EvalScope(Value plan_root, Storage* storage = nullptr);
+  // `storage`, when given, must outlive the scope; so must `refs`, the
+  // decoder's resolved references of that plan's steps (Plan::refs), when
+  // given (else the graph looks the steps' ids up).
+  explicit EvalScope(Value plan_root, Storage* storage = nullptr, const StepRefs* refs = nullptr);
   ~EvalScope();
   EvalScope(const EvalScope&) = delete;
   EvalScope& operator=(const EvalScope&) = delete;
@@ -86,8 +90,12 @@ class EvalScope {
   std::vector<int>& Stack() { return storage_->stack; }
 
  private:
+  // step id -> position, built on first use.
+  const absl::flat_hash_map<std::string_view, int>& Ids();
+
   EvalScope* prev_;
   Value root_;
+  const StepRefs* refs_;
   std::unique_ptr<Storage> own_storage_;  // when none was lent
   Storage* storage_;
   bool used_[kNumStepFns] = {};

@@ -393,27 +393,31 @@ class RuleRunner {
   bool DirectMessage(const CompiledRule& rule, std::string_view* out) {
     constexpr size_t kMaxParts = 8;
     if (!rule.has_message || rule.message.size() > kMaxParts) return false;
-    std::string_view texts[kMaxParts];
+    // Left uninitialized (string_views would be zeroed first, on every finding).
+    const char* data[kMaxParts];
+    size_t sizes[kMaxParts];
     size_t size = 0;
     uint64_t cost = 0;
     for (size_t k = 0; k < rule.message.size(); ++k) {
       const CompiledRule::Part& part = rule.message[k];
       if (part.chunk < 0) {
-        texts[k] = part.text;
+        data[k] = part.text.data();
+        sizes[k] = part.text.size();
       } else {
         const Value* v = PartRead(rule, part.chunk);
         if (v == nullptr || !v->is_string()) return false;
-        texts[k] = v->str();
+        data[k] = v->str().data();
+        sizes[k] = v->str().size();
         cost += ctx_.program->chunks[part.chunk].code_size;
       }
-      size += texts[k].size();
+      size += sizes[k];
     }
     ctx_.cost += cost;
     char* text = decision_.AllocateText(size);
     *out = std::string_view(text, size);
     for (size_t k = 0; k < rule.message.size(); ++k) {
-      std::memcpy(text, texts[k].data(), texts[k].size());
-      text += texts[k].size();
+      std::memcpy(text, data[k], sizes[k]);
+      text += sizes[k];
     }
     return true;
   }
@@ -492,7 +496,7 @@ Decision EvaluateWithCost(const CompiledPolicy& policy, const Plan& plan, CostSt
   ctx.globals[kGlobalContext] = Value::Borrow(plan.context());
   ctx.globals[kGlobalAgent] = Value::Borrow(plan.agent());
   ctx.ReserveStack(program);
-  EvalScope scope(Value::Borrow(plan.root), &ws.scope);  // for the plan-aware built-ins
+  EvalScope scope(Value::Borrow(plan.root), &ws.scope, &plan.refs);  // for the plan-aware built-ins
   ctx.pkg_lets.resize(program.package_lets.size());
   ctx.pkg_let_state.assign(program.package_lets.size(), 0);
 

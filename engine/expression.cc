@@ -26,7 +26,7 @@ absl::StatusOr<Value> EvaluateExpression(std::string_view text, const Plan* plan
     ctx.globals[kGlobalContext] = plan->context();
     ctx.globals[kGlobalAgent] = plan->agent();
   }
-  EvalScope scope(plan ? plan->root : Value());  // for the plan-aware built-ins
+  EvalScope scope(plan ? plan->root : Value(), nullptr, plan ? &plan->refs : nullptr);  // for the plan-aware built-ins
   Frame frame;
   frame.Reset(program->chunks[0].num_slots);
   ctx.ReserveStack(*program);
@@ -67,7 +67,8 @@ absl::StatusOr<ExpressionResult> EvaluateExpression(std::string_view text, const
     ctx.variables.push_back(it != options.bindings.end() ? it->second
                                                          : Value::Error(absl::StrCat("no value for variable `", name, "`")));
   }
-  EvalScope scope(options.plan ? options.plan->root : Value());  // for the plan-aware built-ins
+  EvalScope scope(options.plan ? options.plan->root : Value(), nullptr,
+                  options.plan ? &options.plan->refs : nullptr);  // for the plan-aware built-ins
   Frame frame;
   frame.Reset(program->chunks[0].num_slots);
   ctx.ReserveStack(*program);

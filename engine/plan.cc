@@ -156,7 +156,7 @@ absl::Status FinishStep(size_t i, std::vector<Value>& fields, uint64_t present, 
   return absl::OkStatus();
 }
 
-absl::Status ValidateSteps(const std::vector<Value>& steps) {
+absl::Status ValidateSteps(const std::vector<Value>& steps, StepRefs* refs) {
   const size_t n = steps.size();
   absl::flat_hash_map<std::string_view, size_t> ids;
   ids.reserve(n);
@@ -170,23 +170,28 @@ absl::Status ValidateSteps(const std::vector<Value>& steps) {
   }
   // Edges: a step to the steps it depends on or takes inputs from, those
   // of step i at targets[first[i]..first[i + 1]) (one allocation, not one per step).
-  std::vector<size_t> first(n + 1, 0), targets;
+  std::vector<uint32_t>& first = refs->first;
+  std::vector<uint32_t>& targets = refs->targets;
+  first.assign(n + 1, 0);
+  refs->inputs.assign(n, 0);
+  targets.clear();
   for (size_t i = 0; i < n; ++i) {
     const MessageData& step = steps[i].message();
     for (int field : {kStepDependsOn, kStepInputs}) {
-      const auto& refs = step.fields[field].list().elems;
-      for (size_t j = 0; j < refs.size(); ++j) {
-        const std::string& ref = refs[j].str();
+      if (field == kStepInputs) refs->inputs[i] = static_cast<uint32_t>(targets.size());
+      const auto& refs_of = step.fields[field].list().elems;
+      for (size_t j = 0; j < refs_of.size(); ++j) {
+        const std::string& ref = refs_of[j].str();
         auto it = ids.find(ref);
         if (it == ids.end() || it->second == i) {
           std::string where = absl::StrCat("steps[", i, "].", step.type->fields[field].name, "[", j, "]");
           if (it == ids.end()) return PathError(where, absl::StrCat("unknown step ", Quote(ref)));
           return PathError(where, absl::StrCat("step ", Quote(ref), " refers to itself"));
         }
-        targets.push_back(it->second);
+        targets.push_back(static_cast<uint32_t>(it->second));
       }
     }
-    first[i + 1] = targets.size();
+    first[i + 1] = static_cast<uint32_t>(targets.size());
   }
   // Depth-first search without recursion: 0 white, 1 on the stack, 2 done.
   std::vector<unsigned char> color(n, 0);

@@ -7,6 +7,7 @@
 #define GAVEL_ENGINE_PLAN_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,8 +24,22 @@ struct PlanPosition {
   int column = 0;
 };
 
+// The references between a plan's steps (`depends_on`, `inputs`) as
+// positions in plan.steps, resolved when the decoder checked them: step i's
+// are targets[first[i]..first[i + 1]), those from `depends_on` first and
+// those from `inputs` from targets[inputs[i]] on. An evaluation builds its
+// step graph from them without looking ids up.
+struct StepRefs {
+  std::vector<uint32_t> first;   // one per step, and one more
+  std::vector<uint32_t> inputs;  // one per step
+  std::vector<uint32_t> targets;
+};
+
 struct Plan {
   Value root;  // a kMessage of type gavel.v1.Plan
+  // Filled by the decoders; empty for a plan built otherwise (an
+  // evaluation then finds the references by id).
+  StepRefs refs;
   // Where each step starts in the text it was decoded from (JSON, YAML), by
   // step position; empty when unknown. Reports use it so that a CI
   // annotation lands on the step's line.

@@ -84,8 +84,9 @@ std::string FormatDouble(double d);
 
 // Checks a built step (position `i`): fills in `index` and `id`.
 absl::Status FinishStep(size_t i, std::vector<Value>& fields, uint64_t present, const std::string& index_where);
-// Unique ids, references to known steps, no cycles.
-absl::Status ValidateSteps(const std::vector<Value>& steps);
+// Unique ids, references to known steps, no cycles; the references
+// resolved into *refs.
+absl::Status ValidateSteps(const std::vector<Value>& steps, StepRefs* refs);
 
 // Per nesting depth: the fields of the message being built there, reused from message to message and, per
 // thread, from plan to plan.
@@ -116,7 +117,7 @@ class Builder {
     Plan plan;
     absl::Status st = BuildMessage(schema.plan, root, 1, -1, &plan.root);
     if (!st.ok()) return st;
-    st = ValidateSteps(plan.steps());
+    st = ValidateSteps(plan.steps(), &plan.refs);
     if (!st.ok()) return st;
     return plan;
   }

@@ -90,6 +90,7 @@ Plan WithNow(const Plan& plan, TimeRep now) {
       Value::Message(context.type, std::move(context_fields), context.present | (uint64_t{1} << kContextNow));
   Plan out;
   out.root = Value::Message(root.type, std::move(root_fields), root.present | (uint64_t{1} << kPlanContext));
+  out.refs = plan.refs;  // the same steps
   return out;
 }
 

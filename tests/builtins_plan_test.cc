@@ -135,6 +135,37 @@ steps:
   CHECK(Eval("size(plan.steps[1999].data_sources())", &chain).int_value() == 1999);
 }
 
+TEST_CASE("the step graph: from the decoder's resolved references, or by id without them, the same",
+          "[builtins][plan]") {
+  Plan decoded = MustDecode(R"(
+steps:
+  - {id: secret}
+  - {id: order, depends_on: [secret]}
+  - {id: copy, inputs: [order]}
+  - {id: join, inputs: [copy, secret], depends_on: [order]}
+  - {id: sink, inputs: [join, join]}
+)");
+  // depends_on first, then inputs, as positions.
+  CHECK(decoded.refs.first == std::vector<uint32_t>{0, 0, 1, 2, 5, 7});
+  CHECK(decoded.refs.inputs == std::vector<uint32_t>{0, 1, 1, 3, 5});
+  CHECK(decoded.refs.targets == std::vector<uint32_t>{0, 1, 1, 2, 0, 3, 3});
+  Plan by_id = decoded;
+  by_id.refs = StepRefs{};  // as a plan built in memory
+  Plan foreign = decoded;
+  foreign.refs = MustDecode("steps: [{id: x}]").refs;  // another plan's: ignored
+  for (const Plan* plan : {&decoded, &by_id, &foreign}) {
+    for (const char* fn : {"upstream", "downstream", "data_sources"}) {
+      for (int i = 0; i < 5; ++i) {
+        const std::string expr = "plan.steps[" + std::to_string(i) + "]." + fn + "()";
+        CAPTURE(expr);
+        CHECK(Ids(expr, *plan) == Ids(expr, decoded));
+      }
+    }
+  }
+  CHECK(Ids("plan.steps[3].data_sources()", by_id) == "secret,order,copy");
+  CHECK(Ids("plan.steps[0].downstream()", foreign) == "order,copy,join,sink");
+}
+
 TEST_CASE("a scope's result lists are reused by the next scope, unless still held, within a bound",
           "[builtins][plan]") {
   const BuiltinTable& table = BuiltinTable::Get();
