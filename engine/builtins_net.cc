@@ -158,13 +158,12 @@ bool ParseIpv6(std::string_view s, std::array<uint8_t, 16>& out) {
 
 std::optional<IpAddress> ParseIp(std::string_view text) {
   IpAddress ip;
-  if (text.find(':') != std::string_view::npos) {
-    ip.v6 = true;
-    if (!ParseIpv6(text, ip.bytes)) return std::nullopt;
-  } else {
-    ip.v6 = false;
-    if (!ParseIpv4(text, ip.bytes.data())) return std::nullopt;
-  }
+  // IPv4 first, the usual case: a dotted quad has no `:`, so text with
+  // one fails it at once and goes on to IPv6.
+  if (ParseIpv4(text, ip.bytes.data())) return ip;
+  if (text.find(':') == std::string_view::npos) return std::nullopt;
+  ip.v6 = true;
+  if (!ParseIpv6(text, ip.bytes)) return std::nullopt;
   return ip;
 }
 
@@ -178,18 +177,16 @@ bool IsV4Mapped(const IpAddress& ip) {
 
 namespace {
 
-// An address or network in the 128-bit space, IPv4 as ::ffff:a.b.c.d.
-std::array<uint8_t, 16> To128(const IpAddress& ip) {
-  if (ip.v6) return ip.bytes;
-  std::array<uint8_t, 16> out{};
-  out[10] = out[11] = 0xff;
-  for (int k = 0; k < 4; ++k) out[12 + k] = ip.bytes[k];
-  return out;
-}
-
-// The 128-bit form's two big-endian words.
+// An address in the 128-bit space (IPv4 as ::ffff:a.b.c.d) as two
+// big-endian words.
 void ToWords(const IpAddress& ip, uint64_t words[2]) {
-  const std::array<uint8_t, 16> bytes = To128(ip);
+  if (!ip.v6) {  // ::ffff:a.b.c.d
+    const auto& b = ip.bytes;
+    words[0] = 0;
+    words[1] = uint64_t{0xffff} << 32 | uint64_t{b[0]} << 24 | uint64_t{b[1]} << 16 | uint64_t{b[2]} << 8 | b[3];
+    return;
+  }
+  const std::array<uint8_t, 16>& bytes = ip.bytes;
   for (int w = 0; w < 2; ++w) {
     uint64_t v = 0;
     for (int k = 0; k < 8; ++k) v = v << 8 | bytes[8 * w + k];
