@@ -474,43 +474,6 @@ namespace {
 
 bool IsGlobSpecial(char c) { return c == '*' || c == '?' || c == '[' || c == '\\'; }
 
-// Patterns most globs are: a literal, `lit*`, `*lit`, `lit*lit`, `*` or
-// `**` (where `lit` has no special byte), matched without compiling.
-struct SimpleGlob {
-  enum class Kind : uint8_t { kLiteral, kStar, kAnything } kind = Kind::kLiteral;
-  std::string_view prefix, suffix;  // around the star; a literal is all prefix
-};
-
-// The simple form of `pattern` (views into it), or nullopt for the others.
-std::optional<SimpleGlob> SimpleForm(std::string_view pattern) {
-  size_t special = 0, first = std::string_view::npos;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    if (IsGlobSpecial(pattern[i])) {
-      if (++special > 1) break;
-      first = i;
-    }
-  }
-  if (special == 0) return SimpleGlob{SimpleGlob::Kind::kLiteral, pattern, {}};
-  if (special == 2 && pattern == "**") return SimpleGlob{SimpleGlob::Kind::kAnything, {}, {}};
-  if (special != 1 || pattern[first] != '*') return std::nullopt;
-  return SimpleGlob{SimpleGlob::Kind::kStar, pattern.substr(0, first), pattern.substr(first + 1)};
-}
-
-bool MatchSimple(const SimpleGlob& glob, std::string_view text) {
-  switch (glob.kind) {
-    case SimpleGlob::Kind::kLiteral: return glob.prefix == text;
-    case SimpleGlob::Kind::kAnything: return true;
-    case SimpleGlob::Kind::kStar: break;
-  }
-  const std::string_view prefix = glob.prefix, suffix = glob.suffix;
-  if (text.size() < prefix.size() + suffix.size() || text.substr(0, prefix.size()) != prefix ||
-      text.substr(text.size() - suffix.size()) != suffix) {
-    return false;
-  }
-  // The star's part must not cross a `/`.
-  return text.substr(prefix.size(), text.size() - prefix.size() - suffix.size()).find('/') == std::string_view::npos;
-}
-
 // Compiled globs by pattern, per thread (no locks on the evaluation path).
 // Bounded: cleared when full, so hostile plans cannot grow it without limit.
 class GlobCache {
@@ -528,14 +491,55 @@ class GlobCache {
   absl::flat_hash_map<std::string, absl::StatusOr<CompiledGlob>> cache_;
 };
 
-}  // namespace
-
-absl::StatusOr<bool> MatchGlob(std::string_view pattern, std::string_view text) {
-  if (std::optional<SimpleGlob> simple = SimpleForm(pattern)) return MatchSimple(*simple, text);
+// The compiled form of a pattern that is not simple, cached per thread.
+absl::StatusOr<bool> MatchCompiled(std::string_view pattern, std::string_view text) {
   thread_local GlobCache cache;
   const absl::StatusOr<CompiledGlob>& glob = cache.Get(pattern);
   if (!glob.ok()) return glob.status();
   return glob->Matches(text);
+}
+
+}  // namespace
+
+GlobMatcher::GlobMatcher(std::string_view pattern) : pattern_(pattern) {
+  size_t special = 0, first = std::string_view::npos;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (IsGlobSpecial(pattern[i])) {
+      if (++special > 1) break;
+      first = i;
+    }
+  }
+  if (special == 0) {
+    kind_ = Kind::kLiteral;
+  } else if (special == 2 && pattern == "**") {
+    kind_ = Kind::kAnything;
+  } else if (special == 1 && pattern[first] == '*') {
+    kind_ = Kind::kStar;
+    prefix_ = pattern.substr(0, first);
+    suffix_ = pattern.substr(first + 1);
+  } else {
+    kind_ = Kind::kOther;
+  }
+}
+
+absl::StatusOr<bool> GlobMatcher::Match(std::string_view text) const {
+  switch (kind_) {
+    case Kind::kLiteral: return pattern_ == text;
+    case Kind::kAnything: return true;
+    case Kind::kOther: return MatchCompiled(pattern_, text);
+    case Kind::kStar: break;
+  }
+  if (text.size() < prefix_.size() + suffix_.size() || text.substr(0, prefix_.size()) != prefix_ ||
+      text.substr(text.size() - suffix_.size()) != suffix_) {
+    return false;
+  }
+  // The star's part must not cross a `/`.
+  return text.substr(prefix_.size(), text.size() - prefix_.size() - suffix_.size()).find('/') ==
+         std::string_view::npos;
+}
+
+absl::StatusOr<bool> MatchGlob(std::string_view pattern, std::string_view text) {
+  return GlobMatcher(pattern).Match(text);
 }
 
 // ---------------------------------------------------------------------------
@@ -673,10 +677,8 @@ class PreparedGlob final : public PreparedCall {
     if (n != 1 || !constants[0].is_string()) return nullptr;
     auto prepared = std::make_unique<PreparedGlob>();
     prepared->pattern_ = constants[0].str();
-    if (std::optional<SimpleGlob> simple = SimpleForm(prepared->pattern_)) {
-      prepared->simple_ = *simple;  // views into pattern_, which never moves again
-      return prepared;
-    }
+    prepared->matcher_ = GlobMatcher(prepared->pattern_);  // views into pattern_, which never moves again
+    if (prepared->matcher_.simple()) return prepared;
     absl::StatusOr<CompiledGlob> compiled = CompiledGlob::Compile(prepared->pattern_);
     if (!compiled.ok()) return nullptr;  // the call reports the error
     prepared->compiled_ = *std::move(compiled);
@@ -685,13 +687,13 @@ class PreparedGlob final : public PreparedCall {
   Value Call(const Value* args, size_t argc) const override {
     if (argc != 2 || !args[0].is_string() || !args[1].is_string()) return Glob(args, argc);  // its error
     const std::string& text = args[0].str();
-    return Value::Bool(compiled_ ? compiled_->Matches(text) : MatchSimple(simple_, text));
+    return Value::Bool(compiled_ ? compiled_->Matches(text) : *matcher_.Match(text));
   }
 
  private:
   std::string pattern_;
-  SimpleGlob simple_;
-  std::optional<CompiledGlob> compiled_;
+  GlobMatcher matcher_;
+  std::optional<CompiledGlob> compiled_;  // for a pattern that is not simple
 };
 
 }  // namespace

@@ -144,6 +144,25 @@ absl::Status ValidateGlob(std::string_view pattern);
 // pattern matches nothing (call ValidateGlob or MatchGlob to tell).
 bool GlobMatch(std::string_view pattern, std::string_view text);
 
+// A pattern made ready to match many texts: literal, `prefix*`, `*suffix`,
+// `prefix*suffix`, `*` and `**` patterns are classified once and match
+// without compiling; the others are compiled once per thread and cached.
+// Keeps views into the pattern, which must outlive it.
+class GlobMatcher {
+ public:
+  GlobMatcher() = default;  // the empty pattern: matches ""
+  explicit GlobMatcher(std::string_view pattern);
+  // MatchGlob(pattern, text).
+  absl::StatusOr<bool> Match(std::string_view text) const;
+  // Matched without compiling (and so never an error).
+  bool simple() const { return kind_ != Kind::kOther; }
+
+ private:
+  enum class Kind : uint8_t { kLiteral, kStar, kAnything, kOther };
+  Kind kind_ = Kind::kLiteral;
+  std::string_view pattern_, prefix_, suffix_;  // prefix_ and suffix_: around kStar's star
+};
+
 // Whether `text` matches `pattern`, or the InvalidArgument error of an
 // invalid pattern. The fast path of every glob in the engine: literal,
 // `prefix*`, `*suffix`, `*` and `**` patterns match without compiling; the

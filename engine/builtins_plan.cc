@@ -134,9 +134,61 @@ Value FnDownstream(const Value* args, size_t argc) {
 
 bool IsStar(const std::string& pattern) { return pattern.size() == 1 && pattern[0] == '*'; }
 
+// The glob lists (actions, namespaces) of the plan's grants, made ready
+// once per evaluation (EvalScope::serial): covers() asks a grant about
+// every step, and most patterns are literals or `prefix*`.
+class GrantGlobs {
+ public:
+  struct Lists {
+    const MessageData* grant = nullptr;
+    std::vector<GlobMatcher> actions, namespaces;  // views into the plan
+  };
+  // The lists of `grant`, or null when it is not one of the plan's grants
+  // (one an expression built may not outlive the call: never kept).
+  const Lists* For(const EvalScope& scope, const MessageData& grant) {
+    if (scope.serial() != serial_) {
+      serial_ = scope.serial();
+      used_ = 0;
+    }
+    for (size_t k = 0; k < used_; ++k) {
+      if (lists_[k].grant == &grant) return &lists_[k];
+    }
+    if (used_ == kMaxGrants || !scope.has_plan() || !IsPlanGrant(scope, grant)) return nullptr;
+    if (lists_.size() == used_) lists_.emplace_back();
+    Lists& lists = lists_[used_++];  // reused: its vectors keep their memory
+    lists.grant = &grant;
+    Fill(grant.fields[kGrantActions], &lists.actions);
+    Fill(grant.fields[kGrantNamespaces], &lists.namespaces);
+    return &lists;
+  }
+
+ private:
+  static constexpr size_t kMaxGrants = 64;  // more are matched pattern by pattern
+
+  static bool IsPlanGrant(const EvalScope& scope, const MessageData& grant) {
+    const Value& agent = scope.plan().message().fields[kPlanAgent];
+    if (!agent.is_message()) return false;
+    const Value& grants = agent.message().fields[kAgentGrants];
+    if (!grants.is_list()) return false;
+    for (const Value& g : grants.list().elems) {
+      if (g.is_message() && &g.message() == &grant) return true;
+    }
+    return false;
+  }
+  static void Fill(const Value& patterns, std::vector<GlobMatcher>* out) {
+    out->clear();
+    for (const Value& p : patterns.list().elems) out->emplace_back(p.str());
+  }
+
+  uint64_t serial_ = 0;
+  std::vector<Lists> lists_;  // [0, used_): this evaluation's
+  size_t used_ = 0;
+};
+
 // Whether one of the grant's `patterns` matches `value` (see the top of the
-// file). Sets *error for a glob from the plan that does not parse.
-bool ListMatches(const Value& patterns, std::string_view value, bool glob, bool empty_value_exception,
+// file); as globs when `globs` is given (the patterns made ready, in the
+// same order). Sets *error for a glob from the plan that does not parse.
+bool ListMatches(const Value& patterns, std::string_view value, const GlobMatcher* globs, bool empty_value_exception,
                  std::string_view field, Value* error) {
   const std::vector<Value>& elems = patterns.list().elems;
   if (value.empty() && empty_value_exception) {
@@ -146,14 +198,14 @@ bool ListMatches(const Value& patterns, std::string_view value, bool glob, bool 
     }
     return false;
   }
-  for (const Value& p : elems) {
-    const std::string& pattern = p.str();
+  for (size_t k = 0; k < elems.size(); ++k) {
+    const std::string& pattern = elems[k].str();
     if (IsStar(pattern)) return true;
-    if (!glob) {
+    if (globs == nullptr) {
       if (pattern == value) return true;
       continue;
     }
-    absl::StatusOr<bool> matched = MatchGlob(pattern, value);
+    absl::StatusOr<bool> matched = globs[k].Match(value);
     if (!matched.ok()) {
       *error = Value::Error(
           absl::StrCat("covers(): grant ", std::string(field), ": ", std::string(matched.status().message())));
@@ -162,6 +214,16 @@ bool ListMatches(const Value& patterns, std::string_view value, bool glob, bool 
     if (*matched) return true;
   }
   return false;
+}
+
+// The patterns of a glob list made ready: the kept ones, or made here into
+// `scratch` (for a grant GrantGlobs does not keep).
+const GlobMatcher* Globs(const Value& patterns, const std::vector<GlobMatcher>* kept,
+                         std::vector<GlobMatcher>* scratch) {
+  if (kept != nullptr) return kept->data();
+  scratch->clear();
+  for (const Value& p : patterns.list().elems) scratch->emplace_back(p.str());
+  return scratch->data();
 }
 
 const std::string& StringField(const Value& message, int field) {
@@ -201,14 +263,20 @@ Value FnCovers(const Value* args, size_t argc) {
   std::string_view cluster = StringField(resource, kResourceCluster);
   if (cluster.empty() && context != nullptr) cluster = StringField(*context, kContextCluster);
 
+  thread_local GrantGlobs kept_globs;
+  const GrantGlobs::Lists* kept = scope != nullptr ? kept_globs.For(*scope, grant) : nullptr;
+  std::vector<GlobMatcher> actions, namespaces;  // when none are kept (allocate only then)
   Value error;
-  bool ok = ListMatches(grant.fields[kGrantActions], step.fields[kStepAction].str(), true, false, "actions", &error) &&
-            ListMatches(grant.fields[kGrantVerbs], step.fields[kStepVerb].str(), false, true, "verbs", &error) &&
-            ListMatches(grant.fields[kGrantResources], StringField(resource, kResourceKind), false, true, "resources",
-                        &error) &&
-            ListMatches(grant.fields[kGrantNamespaces], StringField(resource, kResourceNamespace), true, true,
+  bool ok = ListMatches(grant.fields[kGrantActions], step.fields[kStepAction].str(),
+                        Globs(grant.fields[kGrantActions], kept ? &kept->actions : nullptr, &actions), false,
+                        "actions", &error) &&
+            ListMatches(grant.fields[kGrantVerbs], step.fields[kStepVerb].str(), nullptr, true, "verbs", &error) &&
+            ListMatches(grant.fields[kGrantResources], StringField(resource, kResourceKind), nullptr, true,
+                        "resources", &error) &&
+            ListMatches(grant.fields[kGrantNamespaces], StringField(resource, kResourceNamespace),
+                        Globs(grant.fields[kGrantNamespaces], kept ? &kept->namespaces : nullptr, &namespaces), true,
                         "namespaces", &error) &&
-            ListMatches(grant.fields[kGrantClusters], cluster, false, true, "clusters", &error);
+            ListMatches(grant.fields[kGrantClusters], cluster, nullptr, true, "clusters", &error);
   if (error.is_error()) return error;
   if (!ok) return Value::Bool(false);
 

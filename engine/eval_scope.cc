@@ -9,6 +9,7 @@ namespace gavel {
 namespace {
 
 thread_local EvalScope* current_scope = nullptr;
+thread_local uint64_t scopes_made = 0;  // EvalScope::serial
 
 const std::vector<Value>& EmptySteps() {
   static const std::vector<Value>* empty = new std::vector<Value>();
@@ -26,7 +27,7 @@ const Value& NullValue() {
 }  // namespace
 
 EvalScope::EvalScope(Value plan_root, Storage* storage, const StepRefs* refs)
-    : prev_(current_scope), root_(std::move(plan_root)), refs_(refs), storage_(storage) {
+    : prev_(current_scope), root_(std::move(plan_root)), refs_(refs), serial_(++scopes_made), storage_(storage) {
   if (storage_ == nullptr) {
     own_storage_ = std::make_unique<Storage>();
     storage_ = own_storage_.get();

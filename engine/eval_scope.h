@@ -64,6 +64,10 @@ class EvalScope {
   // The innermost scope of this thread, or null outside any evaluation.
   static EvalScope* Current();
 
+  // Unique to this scope among the scopes of its thread: what a per-thread
+  // cache of the evaluation's values is keyed by.
+  uint64_t serial() const { return serial_; }
+
   bool has_plan() const { return root_.is_message(); }
   const Value& plan() const { return root_; }
   // plan.steps and plan.context; empty / null without a plan.
@@ -96,6 +100,7 @@ class EvalScope {
   EvalScope* prev_;
   Value root_;
   const StepRefs* refs_;
+  uint64_t serial_;
   std::unique_ptr<Storage> own_storage_;  // when none was lent
   Storage* storage_;
   bool used_[kNumStepFns] = {};

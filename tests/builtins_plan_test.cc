@@ -303,6 +303,30 @@ TEST_CASE("covers matches actions, verbs, kinds, namespaces and clusters", "[bui
   CHECK_FALSE(Covers(plan, 5, 6));
 }
 
+TEST_CASE("covers: a grant's globs made ready once per evaluation, never reused by the next", "[builtins][grant]") {
+  // Plans decoded and freed in turn (their grants often at the same
+  // addresses), with different patterns: each evaluation sees its own.
+  for (int i = 0; i < 40; ++i) {
+    const std::string ns = i % 2 ? "team-*" : "prod-*";
+    Plan plan = MustDecode("agent: {grants: [{id: g, actions: [\"kubectl.*\"], namespaces: [\"" + ns +
+                           "\"]}]}\nsteps: [{id: s, action: kubectl.get, resource: {namespace: team-a}}]");
+    CAPTURE(i);
+    CHECK(Covers(plan, 0, 0) == (i % 2 == 1));
+  }
+  // Past the grants kept per evaluation, the rest are matched pattern by
+  // pattern, with the same results.
+  std::string yaml = "agent:\n  grants:\n";
+  for (int g = 0; g < 70; ++g) {
+    yaml += "    - {id: g" + std::to_string(g) + ", actions: [\"kubectl.*\"], namespaces: [\"team-" +
+            std::to_string(g) + "*\"]}\n";
+  }
+  yaml += "steps: [{id: s, action: kubectl.get, resource: {namespace: team-69x}}]";
+  Plan many = MustDecode(yaml);
+  CHECK(Bool("agent.grants.filter(g, g.covers(plan.steps[0])).map(g, g.id) == [\"g6\", \"g69\"]", many));
+  CHECK(Bool("agent.grants.all(g, g.covers(plan.steps[0]) == plan.steps[0].resource.namespace.startsWith("
+             "g.namespaces[0].substring(0, size(g.namespaces[0]) - 1)))", many));
+}
+
 TEST_CASE("covers needs the grant valid over the whole step", "[builtins][grant]") {
   Plan plan = MustDecode(kGrantPlan);
   CHECK_FALSE(Covers(plan, 0, 3));  // expires during the step
