@@ -117,7 +117,8 @@ const EvalScope::StepGraph& EvalScope::graph() {
     if (input) g->inputs[from].push_back(to);
   };
   const StepRefs* refs = refs_;
-  if (refs != nullptr && (refs->first.size() != static_cast<size_t>(n) + 1 || refs->inputs.size() != static_cast<size_t>(n))) {
+  const size_t size = static_cast<size_t>(n);
+  if (refs != nullptr && (refs->first.size() != size + 1 || refs->inputs.size() != size)) {
     refs = nullptr;  // not this plan's: look the ids up
   }
   for (int i = 0; i < n; ++i) {
@@ -125,7 +126,7 @@ const EvalScope::StepGraph& EvalScope::graph() {
       // Resolved by the decoder, which also rejected cycles and unknown ids.
       for (uint32_t k = refs->first[i]; k < refs->first[i + 1] && k < refs->targets.size(); ++k) {
         const uint32_t to = refs->targets[k];
-        if (to < static_cast<uint32_t>(n) && to != static_cast<uint32_t>(i)) add(i, static_cast<int>(to), k >= refs->inputs[i]);
+        if (to < size && to != static_cast<uint32_t>(i)) add(i, static_cast<int>(to), k >= refs->inputs[i]);
       }
       continue;
     }

@@ -99,6 +99,16 @@ steps:
   CHECK(Eval("size(plan.steps[0].downstream())", &chain).int_value() == 1999);
 }
 
+// Data flows over inputs only, depends_on is ordering: a mix of both.
+const char* kMixedEdgesPlan = R"(
+steps:
+  - {id: secret}
+  - {id: order, depends_on: [secret]}
+  - {id: copy, inputs: [order]}
+  - {id: join, inputs: [copy, secret], depends_on: [order]}
+  - {id: sink, inputs: [join, join]}
+)";
+
 TEST_CASE("data_sources follows inputs only, transitively", "[builtins][plan]") {
   Plan plan = MustDecode(kGraphPlan);
   CHECK(Ids("plan.steps[2].data_sources()", plan) == "a,b");
@@ -114,14 +124,7 @@ TEST_CASE("data_sources follows inputs only, transitively", "[builtins][plan]") 
   CHECK_FALSE(Bool("plan.steps[5].data_sources().exists(s, s.resource.kind == 'Secret')", plan));
 
   // Mixed edges: data flows through inputs only, even past a depends_on hop.
-  Plan mixed = MustDecode(R"(
-steps:
-  - {id: secret}
-  - {id: order, depends_on: [secret]}
-  - {id: copy, inputs: [order]}
-  - {id: join, inputs: [copy, secret], depends_on: [order]}
-  - {id: sink, inputs: [join, join]}
-)");
+  Plan mixed = MustDecode(kMixedEdgesPlan);
   CHECK(Ids("plan.steps[2].data_sources()", mixed) == "order");
   CHECK(Ids("plan.steps[3].data_sources()", mixed) == "secret,order,copy");
   CHECK(Ids("plan.steps[4].data_sources()", mixed) == "secret,order,copy,join");  // once each
@@ -137,14 +140,7 @@ steps:
 
 TEST_CASE("the step graph: from the decoder's resolved references, or by id without them, the same",
           "[builtins][plan]") {
-  Plan decoded = MustDecode(R"(
-steps:
-  - {id: secret}
-  - {id: order, depends_on: [secret]}
-  - {id: copy, inputs: [order]}
-  - {id: join, inputs: [copy, secret], depends_on: [order]}
-  - {id: sink, inputs: [join, join]}
-)");
+  Plan decoded = MustDecode(kMixedEdgesPlan);
   // depends_on first, then inputs, as positions.
   CHECK(decoded.refs.first == std::vector<uint32_t>{0, 0, 1, 2, 5, 7});
   CHECK(decoded.refs.inputs == std::vector<uint32_t>{0, 1, 1, 3, 5});

@@ -42,6 +42,13 @@ std::vector<std::string> Fired(const Decision& d) {
   return fired;
 }
 
+// Each violation's message, in order.
+std::vector<std::string> Messages(const Decision& d) {
+  std::vector<std::string> messages;
+  for (const Violation& v : d.violations) messages.emplace_back(v.message);
+  return messages;
+}
+
 size_t RuleIndex(const CompiledPolicy& policy, const std::string& name) {
   const auto& rules = policy.program().rules;
   for (size_t r = 0; r < rules.size(); ++r) {
@@ -277,9 +284,7 @@ rule on_maps {
   const Plan plan = MustPlan(R"({"steps": [{"id": "s1", "resource": {"namespace": "pay"}},
     {"id": "s2", "network": {"egress": true, "port": 443}}]})");
   Decision d = Evaluate(*policy, plan);
-  std::vector<std::string> messages;
-  for (const Violation& v : d.violations) messages.emplace_back(v.message);
-  CHECK(messages == std::vector<std::string>{
+  CHECK(Messages(d) == std::vector<std::string>{
                         "s1 in pay: false, 0", "s2 in : true, 443", "s1 in pay", "s2 in ",
                         // Not a message: the chunk runs (map selection, and its error in place).
                         "one", "<error: no such key: a>"});
@@ -306,9 +311,7 @@ rule plain {
   const Plan plan = MustPlan(R"({"steps": [{"id": "s1", "resource": {"namespace": "pay"}}, {"id": "s2"}]})");
   CostStats stats;
   Decision d = EvaluateWithCost(*policy, plan, &stats);
-  std::vector<std::string> messages;
-  for (const Violation& v : d.violations) messages.emplace_back(v.message);
-  CHECK(messages == std::vector<std::string>{"s1 in pay", "s2 in ", "s1s1s1s1s1s1s1s1s1", "s2s2s2s2s2s2s2s2s2",
+  CHECK(Messages(d) == std::vector<std::string>{"s1 in pay", "s2 in ", "s1s1s1s1s1s1s1s1s1", "s2s2s2s2s2s2s2s2s2",
                                              "fixed", "fixed"});
   // Each part that reads a field costs its chunk's length, per finding,
   // whether the message is written in place (direct) or built (many_parts).
