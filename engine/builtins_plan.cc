@@ -134,18 +134,36 @@ Value FnDownstream(const Value* args, size_t argc) {
 
 bool IsStar(const std::string& pattern) { return pattern.size() == 1 && pattern[0] == '*'; }
 
-// The glob lists (actions, namespaces) of the plan's grants, made ready
-// once per evaluation (EvalScope::serial): covers() asks a grant about
-// every step, and most patterns are literals or `prefix*`.
+// A grant's glob list (actions, namespaces), each pattern made ready when
+// matching first reaches it (a list is usually left at its first match).
+class GlobList {
+ public:
+  void Reset(const Value& patterns) {
+    patterns_ = &patterns.list().elems;
+    made_.clear();
+  }
+  const GlobMatcher& At(size_t k) {
+    while (made_.size() <= k) made_.emplace_back((*patterns_)[made_.size()].str());
+    return made_[k];
+  }
+
+ private:
+  const std::vector<Value>* patterns_ = nullptr;
+  std::vector<GlobMatcher> made_;  // views into the plan
+};
+
+// The glob lists of the plan's grants, kept for the rest of the evaluation
+// (EvalScope::serial): covers() asks a grant about every step, and most
+// patterns are literals or `prefix*`.
 class GrantGlobs {
  public:
   struct Lists {
     const MessageData* grant = nullptr;
-    std::vector<GlobMatcher> actions, namespaces;  // views into the plan
+    GlobList actions, namespaces;
   };
   // The lists of `grant`, or null when it is not one of the plan's grants
   // (one an expression built may not outlive the call: never kept).
-  const Lists* For(const EvalScope& scope, const MessageData& grant) {
+  Lists* For(const EvalScope& scope, const MessageData& grant) {
     if (scope.serial() != serial_) {
       serial_ = scope.serial();
       used_ = 0;
@@ -157,8 +175,8 @@ class GrantGlobs {
     if (lists_.size() == used_) lists_.emplace_back();
     Lists& lists = lists_[used_++];  // reused: its vectors keep their memory
     lists.grant = &grant;
-    Fill(grant.fields[kGrantActions], &lists.actions);
-    Fill(grant.fields[kGrantNamespaces], &lists.namespaces);
+    lists.actions.Reset(grant.fields[kGrantActions]);
+    lists.namespaces.Reset(grant.fields[kGrantNamespaces]);
     return &lists;
   }
 
@@ -175,10 +193,6 @@ class GrantGlobs {
     }
     return false;
   }
-  static void Fill(const Value& patterns, std::vector<GlobMatcher>* out) {
-    out->clear();
-    for (const Value& p : patterns.list().elems) out->emplace_back(p.str());
-  }
 
   uint64_t serial_ = 0;
   std::vector<Lists> lists_;  // [0, used_): this evaluation's
@@ -186,9 +200,9 @@ class GrantGlobs {
 };
 
 // Whether one of the grant's `patterns` matches `value` (see the top of the
-// file); as globs when `globs` is given (the patterns made ready, in the
-// same order). Sets *error for a glob from the plan that does not parse.
-bool ListMatches(const Value& patterns, std::string_view value, const GlobMatcher* globs, bool empty_value_exception,
+// file); as globs when `globs` (the same patterns) is given. Sets *error
+// for a glob from the plan that does not parse.
+bool ListMatches(const Value& patterns, std::string_view value, GlobList* globs, bool empty_value_exception,
                  std::string_view field, Value* error) {
   const std::vector<Value>& elems = patterns.list().elems;
   if (value.empty() && empty_value_exception) {
@@ -205,7 +219,7 @@ bool ListMatches(const Value& patterns, std::string_view value, const GlobMatche
       if (pattern == value) return true;
       continue;
     }
-    absl::StatusOr<bool> matched = globs[k].Match(value);
+    absl::StatusOr<bool> matched = globs->At(k).Match(value);
     if (!matched.ok()) {
       *error = Value::Error(
           absl::StrCat("covers(): grant ", std::string(field), ": ", std::string(matched.status().message())));
@@ -214,16 +228,6 @@ bool ListMatches(const Value& patterns, std::string_view value, const GlobMatche
     if (*matched) return true;
   }
   return false;
-}
-
-// The patterns of a glob list made ready: the kept ones, or made here into
-// `scratch` (for a grant GrantGlobs does not keep).
-const GlobMatcher* Globs(const Value& patterns, const std::vector<GlobMatcher>* kept,
-                         std::vector<GlobMatcher>* scratch) {
-  if (kept != nullptr) return kept->data();
-  scratch->clear();
-  for (const Value& p : patterns.list().elems) scratch->emplace_back(p.str());
-  return scratch->data();
 }
 
 const std::string& StringField(const Value& message, int field) {
@@ -264,18 +268,20 @@ Value FnCovers(const Value* args, size_t argc) {
   if (cluster.empty() && context != nullptr) cluster = StringField(*context, kContextCluster);
 
   thread_local GrantGlobs kept_globs;
-  const GrantGlobs::Lists* kept = scope != nullptr ? kept_globs.For(*scope, grant) : nullptr;
-  std::vector<GlobMatcher> actions, namespaces;  // when none are kept (allocate only then)
+  GrantGlobs::Lists* kept = scope != nullptr ? kept_globs.For(*scope, grant) : nullptr;
+  GlobList actions, namespaces;  // when none are kept (allocate only then)
+  if (kept == nullptr) {
+    actions.Reset(grant.fields[kGrantActions]);
+    namespaces.Reset(grant.fields[kGrantNamespaces]);
+  }
   Value error;
   bool ok = ListMatches(grant.fields[kGrantActions], step.fields[kStepAction].str(),
-                        Globs(grant.fields[kGrantActions], kept ? &kept->actions : nullptr, &actions), false,
-                        "actions", &error) &&
+                        kept ? &kept->actions : &actions, false, "actions", &error) &&
             ListMatches(grant.fields[kGrantVerbs], step.fields[kStepVerb].str(), nullptr, true, "verbs", &error) &&
             ListMatches(grant.fields[kGrantResources], StringField(resource, kResourceKind), nullptr, true,
                         "resources", &error) &&
             ListMatches(grant.fields[kGrantNamespaces], StringField(resource, kResourceNamespace),
-                        Globs(grant.fields[kGrantNamespaces], kept ? &kept->namespaces : nullptr, &namespaces), true,
-                        "namespaces", &error) &&
+                        kept ? &kept->namespaces : &namespaces, true, "namespaces", &error) &&
             ListMatches(grant.fields[kGrantClusters], cluster, nullptr, true, "clusters", &error);
   if (error.is_error()) return error;
   if (!ok) return Value::Bool(false);
