@@ -198,10 +198,21 @@ class RuleRunner {
     // A `when` the evaluator tests natively is tested first: most steps
     // stop there, before the frame and the reports are touched.
     const int when_pred = over_steps && rule.when_chunk >= 0 ? index_.chunk_predicate[rule.when_chunk] : -1;
+    // A shared `unless` (ExecIndex::chunk_memo) already known to hold for
+    // the step excuses it before anything is set up (what Element would
+    // find, charged the same: a shared result costs nothing).
+    const int unless_slot = over_steps && rule.unless_chunk >= 0 ? index_.chunk_memo[rule.unless_chunk] : -1;
+    const char* unless_known = nullptr;  // by step position
+    if (unless_slot >= 0 && index_.memo_per_step[unless_slot]) {
+      unless_known = ws_.memo_set.data() + static_cast<size_t>(unless_slot) * std::max<size_t>(num_steps_, 1);
+    }
     // What is left to do for a step once its `when` predicate, if any,
     // has held (`when_holds`) or could not decide.
     auto run_element = [&](size_t pos, bool when_holds) {
       const Value& elem = elems[pos];
+      if (unless_known != nullptr && unless_known[pos] == kMemoTrue && (when_holds || rule.when_chunk < 0)) {
+        return !CheckBudget(rule, StepRef(elem));
+      }
       for (const auto& [slot, chunk] : rule.lets) frame_.let_ready[slot] = 0;
       // The elements of a borrowed list (plan.steps) outlive the loop.
       frame_.slots[rule.iter_slot].AssignFrom(elem, range.borrowed());

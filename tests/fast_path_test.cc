@@ -175,6 +175,44 @@ rule window {
   CHECK(stats.rule_costs[RuleIndex(*policy, "two")] < stats.rule_costs[RuleIndex(*policy, "one")]);
 }
 
+TEST_CASE("shared conditions: a step a known result excuses is skipped, but a `when` error still reports") {
+  auto policy = Compile(R"(package p
+rule first {
+  deny
+  for step in plan.steps
+  unless agent.grants.exists(g, g.namespaces.exists(n, step.resource.namespace == n))
+}
+rule known {
+  deny
+  for step in plan.steps
+  when step.resource.namespace != "z"
+  unless agent.grants.exists(g, g.namespaces.exists(n, step.resource.namespace == n))
+}
+rule errs {
+  deny
+  for step in plan.steps
+  when step.args.size > 1
+  unless agent.grants.exists(g, g.namespaces.exists(n, step.resource.namespace == n))
+  message "{step.id}"
+}
+)");
+  const Plan plan = MustPlan(R"({"agent": {"grants": [{"namespaces": ["a"]}]},
+    "steps": [{"id": "s1", "resource": {"namespace": "a"}, "args": {"size": "big"}},
+              {"id": "s2", "resource": {"namespace": "c"}, "args": {"size": 2}}]})");
+  CostStats stats;
+  Decision d = EvaluateWithCost(*policy, plan, &stats);
+  CHECK(Fired(d) == std::vector<std::string>{"p.first@s2", "p.known@s2", "p.errs@s2"});
+  // s1 is excused by `first`'s result, but `errs` tests its `when` first: its error stands.
+  REQUIRE(d.errors.size() == 1);
+  CHECK(d.errors[0].rule == "p.errs");
+  CHECK(d.errors[0].step == "s1");
+  // `known` paid for its own `when` predicate only (both steps), nothing for the shared `unless`.
+  const auto& rules = policy->program().rules;
+  const int when_pred = policy->program().index.chunk_predicate[rules[RuleIndex(*policy, "known")].when_chunk];
+  REQUIRE(when_pred >= 0);
+  CHECK(stats.rule_costs[RuleIndex(*policy, "known")] == 2 * policy->program().index.predicates[when_pred].cost);
+}
+
 TEST_CASE("shared conditions keyed by the one field they read: shared between steps") {
   auto policy = Compile(R"(package p
 rule scope {
