@@ -202,15 +202,18 @@ class RuleRunner {
     // the step excuses it before anything is set up (what Element would
     // find, charged the same: a shared result costs nothing).
     const int unless_slot = over_steps && rule.unless_chunk >= 0 ? index_.chunk_memo[rule.unless_chunk] : -1;
-    const char* unless_known = nullptr;  // by step position
-    if (unless_slot >= 0 && index_.memo_per_step[unless_slot]) {
+    const char* unless_known = nullptr;  // by step position, or one for the evaluation
+    size_t unless_stride = 0;
+    if (unless_slot >= 0) {
       unless_known = ws_.memo_set.data() + static_cast<size_t>(unless_slot) * std::max<size_t>(num_steps_, 1);
+      unless_stride = index_.memo_per_step[unless_slot] ? 1 : 0;
     }
     // What is left to do for a step once its `when` predicate, if any,
     // has held (`when_holds`) or could not decide.
     auto run_element = [&](size_t pos, bool when_holds) {
       const Value& elem = elems[pos];
-      if (unless_known != nullptr && unless_known[pos] == kMemoTrue && (when_holds || rule.when_chunk < 0)) {
+      if (unless_known != nullptr && unless_known[pos * unless_stride] == kMemoTrue &&
+          (when_holds || rule.when_chunk < 0)) {
         return !CheckBudget(rule, StepRef(elem));
       }
       for (const auto& [slot, chunk] : rule.lets) frame_.let_ready[slot] = 0;

@@ -195,8 +195,21 @@ rule errs {
   unless agent.grants.exists(g, g.namespaces.exists(n, step.resource.namespace == n))
   message "{step.id}"
 }
+rule open_a {
+  deny
+  for step in plan.steps
+  unless context.now.within("Mon-Fri 09:00-17:00", "UTC")
+}
+rule open_b {
+  deny
+  for step in plan.steps
+  when step.resource.namespace != "z"
+  unless context.now.within("Mon-Fri 09:00-17:00", "UTC")
+}
 )");
+  // A Friday morning: the window holds, once for the evaluation.
   const Plan plan = MustPlan(R"({"agent": {"grants": [{"namespaces": ["a"]}]},
+    "context": {"now": "2026-11-27T10:00:00Z"},
     "steps": [{"id": "s1", "resource": {"namespace": "a"}, "args": {"size": "big"}},
               {"id": "s2", "resource": {"namespace": "c"}, "args": {"size": 2}}]})");
   CostStats stats;
@@ -211,6 +224,9 @@ rule errs {
   const int when_pred = policy->program().index.chunk_predicate[rules[RuleIndex(*policy, "known")].when_chunk];
   REQUIRE(when_pred >= 0);
   CHECK(stats.rule_costs[RuleIndex(*policy, "known")] == 2 * policy->program().index.predicates[when_pred].cost);
+  const int open_pred = policy->program().index.chunk_predicate[rules[RuleIndex(*policy, "open_b")].when_chunk];
+  REQUIRE(open_pred >= 0);
+  CHECK(stats.rule_costs[RuleIndex(*policy, "open_b")] == 2 * policy->program().index.predicates[open_pred].cost);
 }
 
 TEST_CASE("shared conditions keyed by the one field they read: shared between steps") {
