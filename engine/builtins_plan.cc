@@ -237,22 +237,6 @@ const std::string& StringField(const Value& message, int field) {
   return v.is_string() ? v.str() : *empty;
 }
 
-// A timestamp plus a duration (whose nanos have the sign of its seconds),
-// nanos back in [0, 1e9). Plan times are within CEL's range: no overflow.
-TimeRep AddDuration(TimeRep t, TimeRep d) {
-  TimeRep out{t.seconds + d.seconds, t.nanos + d.nanos};
-  if (out.nanos >= 1000000000) {
-    out.nanos -= 1000000000;
-    ++out.seconds;
-  } else if (out.nanos < 0) {
-    out.nanos += 1000000000;
-    --out.seconds;
-  }
-  return out;
-}
-
-bool Earlier(TimeRep a, TimeRep b) { return a.seconds < b.seconds || (a.seconds == b.seconds && a.nanos < b.nanos); }
-
 Value FnCovers(const Value* args, size_t argc) {
   const Schema& schema = Schema::Get();
   if (argc != 2 || !IsMessageOf(args[0], schema.grant) || !IsMessageOf(args[1], schema.step)) {
@@ -288,20 +272,25 @@ Value FnCovers(const Value* args, size_t argc) {
 
   const bool has_start = grant.has(kGrantNotBefore), has_end = grant.has(kGrantExpiresAt);
   if (!has_start && !has_end) return Value::Bool(true);
-  // When the step runs: its starts_at, else the decision's time. In
-  // seconds and nanoseconds, as the plan holds them (no conversions).
-  TimeRep start;
+  // When the step runs: its starts_at, else the decision's time; compared
+  // as the plan holds them (seconds, nanos: no conversions).
+  const Value* start;
   if (step.has(kStepStartsAt)) {
-    start = step.fields[kStepStartsAt].time_rep();
+    start = &step.fields[kStepStartsAt];
   } else if (context != nullptr && context->is_message() && context->message().has(kContextNow)) {
-    start = context->message().fields[kContextNow].time_rep();
+    start = &context->message().fields[kContextNow];
   } else {
     return Value::Error(absl::StrCat("covers(): step `", step.fields[kStepId].str(),
                                      "` has no starts_at and the plan has no context.now"));
   }
-  const TimeRep end = AddDuration(start, step.fields[kStepDuration].time_rep());
-  if (has_start && Earlier(start, grant.fields[kGrantNotBefore].time_rep())) return Value::Bool(false);
-  if (has_end && Earlier(grant.fields[kGrantExpiresAt].time_rep(), end)) return Value::Bool(false);
+  if (has_start && CompareTime(start->time_rep(), grant.fields[kGrantNotBefore].time_rep()) < 0) {
+    return Value::Bool(false);
+  }
+  if (has_end) {
+    const Value end = OpAdd(*start, step.fields[kStepDuration]);  // range-checked
+    if (end.is_error()) return end;
+    if (CompareTime(grant.fields[kGrantExpiresAt].time_rep(), end.time_rep()) < 0) return Value::Bool(false);
+  }
   return Value::Bool(true);
 }
 

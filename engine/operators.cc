@@ -222,10 +222,14 @@ std::optional<int> CompareNumbers(const Value& a, const Value& b) {
   }
 }
 
+}  // namespace
+
 int CompareTime(TimeRep a, TimeRep b) {
   if (a.seconds != b.seconds) return Sign(a.seconds < b.seconds, a.seconds > b.seconds);
   return Sign(a.nanos < b.nanos, a.nanos > b.nanos);
 }
+
+namespace {
 
 // -1, 0, 1 for ordered values; 2 for "unordered" (NaN); nullopt when the
 // kinds have no ordering.

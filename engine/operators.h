@@ -28,6 +28,8 @@ Value OpLe(const Value& a, const Value& b);
 Value OpGt(const Value& a, const Value& b);
 Value OpGe(const Value& a, const Value& b);
 Value OpIn(const Value& elem, const Value& container);  // list membership or map key
+// -1, 0, 1: two timestamps, or two durations, as (seconds, nanos) pairs.
+int CompareTime(TimeRep a, TimeRep b);
 
 Value OpIndex(const Value& container, const Value& key);  // list[int|uint|integral double], map[key]
 // operand.field: a map key (error `no such key` if absent) or a message field.
