@@ -32,7 +32,13 @@ const char* KindName(ValueKind kind) {
   return "?";
 }
 
-void Value::Delete(HeapObject* p) { delete p; }
+void Value::Delete(ValueKind k, HeapObject* p) {
+  if (k == ValueKind::kMessage) {
+    MessageData::Destroy(static_cast<MessageData*>(p));
+  } else {
+    delete p;
+  }
+}
 
 Value Value::String(std::string s) { return FromHeap(ValueKind::kString, new StringData(std::move(s))); }
 Value Value::Bytes(std::string s) { return FromHeap(ValueKind::kBytes, new StringData(std::move(s))); }
@@ -50,8 +56,8 @@ Value Value::Message(const MessageType* type, Value* fields, size_t n, uint64_t 
 }
 
 MessageData* MessageData::Make(const MessageType* t, Value* fields, size_t n, uint64_t present) {
-  void* memory = ::operator new(sizeof(MessageData) + n * sizeof(Value));
-  MessageData* m = new (memory) MessageData(t, present, n);
+  void* memory = HeapCacheAllocate(sizeof(MessageData) + n * sizeof(Value));
+  MessageData* m = ::new (memory) MessageData(t, present, n);
   // MessageFields::data() finds the values right past the object.
   if (reinterpret_cast<char*>(m->fields.data()) != reinterpret_cast<char*>(m) + sizeof(MessageData)) std::abort();
   Value* out = m->fields.data();
@@ -60,6 +66,12 @@ MessageData* MessageData::Make(const MessageType* t, Value* fields, size_t n, ui
     out[i].Own();
   }
   return m;
+}
+
+void MessageData::Destroy(MessageData* m) {
+  const size_t bytes = sizeof(MessageData) + m->fields.size() * sizeof(Value);
+  m->~MessageData();
+  HeapCacheFree(m, bytes);
 }
 
 MessageData::~MessageData() {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "engine/heap_cache.h"
 
 namespace gavel {
 
@@ -54,9 +55,12 @@ const char* KindName(ValueKind kind);  // "int", "string", "list", ...
 
 class Value;
 
+// Heap objects live in blocks of the per-thread cache (heap_cache.h).
 struct HeapObject {
   mutable std::atomic<int32_t> refs{1};
   virtual ~HeapObject() = default;
+  static void* operator new(size_t bytes) { return HeapCacheAllocate(bytes); }
+  static void operator delete(void* p, size_t bytes) { HeapCacheFree(p, bytes); }
 };
 
 struct StringData final : HeapObject {  // strings (UTF-8), bytes, type names, errors
@@ -232,14 +236,14 @@ class Value {
     if (owned_) u_.p->refs.fetch_add(1, std::memory_order_relaxed);
   }
   void Release() {
-    if (owned_ && u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) Delete(u_.p);
+    if (owned_ && u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) Delete(kind_, u_.p);
   }
 
   ValueKind kind_;
   // Holds a reference to u_.p (an on_heap() value that is not borrowed):
   // the one flag copies and releases test.
   bool owned_ = false;
-  static void Delete(HeapObject* p);  // out of line: keeps copies small
+  static void Delete(ValueKind k, HeapObject* p);  // out of line: keeps copies small
   // Copies what `o` holds: 8 bytes, 16 only for a time. A value is often
   // copied right after it was built, and a 16-byte load of a payload just
   // written with 8 bytes waits for the store (no store forwarding).
@@ -307,8 +311,12 @@ class MessageFields {
 struct MessageData final : HeapObject {
   // Takes the values of fields[0..n) (by FieldDesc::index; defaults where unset).
   static MessageData* Make(const MessageType* t, Value* fields, size_t n, uint64_t present);
+  // Destroys `m` and frees what Make allocated (its size is known only
+  // before the destructor runs; Value::Delete calls this for messages).
+  static void Destroy(MessageData* m);
   ~MessageData() override;
-  // Frees what Make allocated (the deleting destructor calls this one).
+  // Only for the deleting destructor, which nothing calls (see Destroy):
+  // the block is an ordinary heap block whatever its size (heap_cache.h).
   static void operator delete(void* p) { ::operator delete(p); }
 
   const MessageType* type;

@@ -9,7 +9,8 @@
 // approval finding's approvers list does allocate).
 //
 // This binary counts allocations by replacing operator new
-// (bench/alloc_counter.cc, as the benchmarks do).
+// (bench/alloc_counter.cc, as the benchmarks do); a block reused from the
+// engine's heap cache (engine/heap_cache.h) counts too.
 #include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
