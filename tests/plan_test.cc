@@ -200,6 +200,20 @@ TEST_CASE("the proto matches the schema table", "[plan][proto]") {
   }
 }
 
+TEST_CASE("a step's fields decode the same in any order", "[plan]") {
+  Plan in_order = MustJson(R"({"steps": [{"id": "a", "action": "kubectl.get", "verb": "get",
+      "resource": {"kind": "Pod", "namespace": "web", "name": "p"}, "duration": "2m", "inputs": []}]})");
+  Plan reversed = MustJson(R"({"steps": [{"inputs": [], "duration": "2m",
+      "resource": {"name": "p", "namespace": "web", "kind": "Pod"}, "verb": "get", "action": "kubectl.get", "id": "a"}]})");
+  Plan shuffled = MustJson(R"({"steps": [{"verb": "get", "id": "a", "duration": "2m", "action": "kubectl.get",
+      "resource": {"namespace": "web", "kind": "Pod", "name": "p"}, "inputs": []}]})");
+  CHECK(in_order.root.DebugString() == reversed.root.DebugString());
+  CHECK(in_order.root.DebugString() == shuffled.root.DebugString());
+  auto duplicate = DecodePlanJson(R"({"steps": [{"id": "a", "action": "x", "id": "b"}]})");
+  REQUIRE_FALSE(duplicate.ok());
+  CHECK(std::string(duplicate.status().message()).find("duplicate key") != std::string::npos);
+}
+
 TEST_CASE("a full plan decodes the same from JSON, YAML and protobuf", "[plan]") {
   Plan json = MustJson(ReadFile(DataPath("full.json")));
   Plan yaml = MustYaml(ReadFile(DataPath("full.yaml")));
