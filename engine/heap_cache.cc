@@ -1,5 +1,7 @@
 #include "engine/heap_cache.h"
 
+#include <sanitizer/asan_interface.h>  // the poisoning macros do nothing outside ASan
+
 #include <cstdlib>
 #include <new>
 
@@ -9,9 +11,6 @@
 #if __has_feature(address_sanitizer)
 #define GAVEL_ASAN 1
 #endif
-#endif
-#ifdef GAVEL_ASAN
-#include <sanitizer/asan_interface.h>
 #endif
 
 namespace gavel {
@@ -43,13 +42,10 @@ size_t ClassBytes(size_t c) { return (c + 1) * kGranule; }
 
 // The link stays addressable; the rest of a kept block is poisoned.
 void Poison(FreeBlock* b, size_t c) {
-#ifdef GAVEL_ASAN
   ASAN_POISON_MEMORY_REGION(reinterpret_cast<char*>(b) + sizeof(FreeBlock), ClassBytes(c) - sizeof(FreeBlock));
-#else
-  (void)b;
-  (void)c;
-#endif
 }
+
+void Unpoison(FreeBlock* b, size_t c) { ASAN_UNPOISON_MEMORY_REGION(b, ClassBytes(c)); }
 
 // A kept block is poisoned past its link: freeing it again finds it so.
 void CheckNotKept(void* block) {
@@ -57,15 +53,6 @@ void CheckNotKept(void* block) {
   if (__asan_address_is_poisoned(static_cast<char*>(block) + sizeof(FreeBlock))) std::abort();
 #else
   (void)block;
-#endif
-}
-
-void Unpoison(FreeBlock* b, size_t c) {
-#ifdef GAVEL_ASAN
-  ASAN_UNPOISON_MEMORY_REGION(b, ClassBytes(c));
-#else
-  (void)b;
-  (void)c;
 #endif
 }
 
