@@ -374,7 +374,7 @@ absl::StatusOr<Plan> DecodePlanJson(std::string_view json, const PlanLimits& lim
     JsonAdapter adapter;
     plan_internal::Builder<JsonAdapter> builder(adapter, limits);
     absl::StatusOr<Plan> plan = builder.Build(root);
-    if (plan.ok()) {
+    if (plan.ok() && limits.step_positions) {
       plan->step_positions = StructuralStepPositions(json, *parser, plan->steps().size());
       if (plan->step_positions.size() != plan->steps().size()) plan->step_positions = ScanStepPositions(json);
       if (plan->step_positions.size() != plan->steps().size()) plan->step_positions.clear();  // never wrong, at worst absent

@@ -201,7 +201,7 @@ absl::StatusOr<Plan> DecodePlanYaml(std::string_view yaml, const PlanLimits& lim
     YamlAdapter adapter(4 * yaml.size() + 1024);
     plan_internal::Builder<YamlAdapter> builder(adapter, limits);
     absl::StatusOr<Plan> plan = builder.Build(root);
-    if (plan.ok()) {
+    if (plan.ok() && limits.step_positions) {
       plan->step_positions = StepPositions(yaml, root);
       if (plan->step_positions.size() != plan->steps().size()) plan->step_positions.clear();
     }

@@ -146,6 +146,22 @@ TEST_CASE("YAML: flow style") {
   Check(DecodePlanYaml(mixed), {Before(mixed, "{id: a}", '-'), Before(mixed, "{id: b}", '-')});
 }
 
+TEST_CASE("decoding only to evaluate records no positions, and decodes the same plan") {
+  const std::string json = "{\"steps\": [{\"id\": \"a\"},\n {\"id\": \"b\", \"inputs\": [\"a\"]}]}";
+  const std::string yaml = "steps:\n- id: a\n- id: b\n  inputs: [a]\n";
+  for (PlanFormat format : {PlanFormat::kJson, PlanFormat::kYaml}) {
+    const std::string& text = format == PlanFormat::kJson ? json : yaml;
+    absl::StatusOr<Plan> with = DecodePlan(text, format);
+    absl::StatusOr<Plan> without = DecodePlan(text, format, EvaluationPlanLimits());
+    REQUIRE(with.ok());
+    REQUIRE(without.ok());
+    CHECK(with->step_positions.size() == 2);
+    CHECK(without->step_positions.empty());
+    CHECK(with->root.DebugString() == without->root.DebugString());
+    CHECK(without->refs.targets.size() == 1);
+  }
+}
+
 TEST_CASE("protobuf plans have no positions") {
   absl::StatusOr<Plan> plan = DecodePlanProto("");
   REQUIRE(plan.ok());

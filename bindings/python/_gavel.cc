@@ -300,7 +300,7 @@ class PyPolicy {
     absl::StatusOr<Plan> plan;
     {
       py::gil_scoped_release release;
-      plan = DecodePlan(data, f);
+      plan = DecodePlan(data, f, EvaluationPlanLimits());
       if (plan.ok()) return PyDecision{Evaluate(*policy_, *plan)};
     }
     RaisePlanError(std::string(plan.status().message()), codes::kPlan);
@@ -310,7 +310,7 @@ class PyPolicy {
     absl::StatusOr<Plan> plan;
     {
       py::gil_scoped_release release;
-      plan = ReadPlanFile(path);
+      plan = ReadPlanFile(path, EvaluationPlanLimits());
       if (plan.ok()) return PyDecision{Evaluate(*policy_, *plan)};
     }
     const bool io = plan.status().code() == absl::StatusCode::kNotFound;

@@ -242,7 +242,7 @@ int EvaluateData(const std::shared_ptr<const gavel::CompiledPolicy>& policy, int
     len = std::strlen(static_cast<const char*>(data));
   }
   std::string_view text(static_cast<const char*>(data), len);
-  return EvaluatePlan(policy, gavel::DecodePlan(text, f), GAVEL_ERROR_PLAN, out, err);
+  return EvaluatePlan(policy, gavel::DecodePlan(text, f, gavel::EvaluationPlanLimits()), GAVEL_ERROR_PLAN, out, err);
 }
 
 int Compile(const std::vector<std::shared_ptr<const gavel::SourceFile>>& sources, gavel_policy** out,
@@ -519,7 +519,7 @@ int gavel_evaluate_file(const gavel_policy* policy, const char* path, gavel_deci
   if (policy == nullptr || policy->policy == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "the policy is NULL");
   if (path == nullptr) return Fail(err, GAVEL_ERROR_ARGUMENT, "the path is NULL");
   return Guard(err, [&]() -> int {
-    absl::StatusOr<gavel::Plan> plan = gavel::ReadPlanFile(path);
+    absl::StatusOr<gavel::Plan> plan = gavel::ReadPlanFile(path, gavel::EvaluationPlanLimits());
     // A file that cannot be read is an I/O failure; one that does not decode is the plan's.
     const bool io = !plan.ok() && (plan.status().code() == absl::StatusCode::kNotFound || ::access(path, R_OK) != 0);
     return EvaluatePlan(policy->policy, std::move(plan), io ? GAVEL_ERROR_IO : GAVEL_ERROR_PLAN, out, err);
