@@ -126,7 +126,7 @@ std::string UnknownField(const MessageType& type, std::string_view name) {
 }
 
 const std::vector<Value>& DefaultFields(const MessageType& type) {
-  // Built once: the values are immutable and shared (reference counts are atomic).
+  // Built once and never freed: the builder borrows them (Value::Message's `immortal`).
   static const auto* table = [] {
     const Schema& s = Schema::Get();
     auto* t = new std::vector<std::pair<const MessageType*, std::vector<Value>>>;

@@ -186,15 +186,18 @@ class Builder {
       return absl::OkStatus();
     });
     if (!st.ok()) return st;
+    // The defaults are never freed: borrowed, they cost no atomic
+    // reference-count update here, when read, or when the plan is freed.
     const std::vector<Value>& defaults = DefaultFields(type);
     for (size_t i = 0; i < fields.size(); ++i) {
-      if (!((present >> i) & 1)) fields[i] = defaults[i];
+      if (!((present >> i) & 1)) fields[i].AssignBorrowed(defaults[i]);
     }
+    const uint64_t immortal = ~present;  // FinishStep's index and id are owned or not on the heap
     if (position >= 0) {
       st = FinishStep(static_cast<size_t>(position), fields, present, index_where);
       if (!st.ok()) return st;
     }
-    *out = Value::Message(&type, fields.data(), fields.size(), present);
+    *out = Value::Message(&type, fields.data(), fields.size(), present, immortal);
     return absl::OkStatus();
   }
 

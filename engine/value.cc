@@ -51,11 +51,11 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
 Value Value::Message(const MessageType* type, std::vector<Value> fields, uint64_t present) {
   return Message(type, fields.data(), fields.size(), present);
 }
-Value Value::Message(const MessageType* type, Value* fields, size_t n, uint64_t present) {
-  return FromHeap(ValueKind::kMessage, MessageData::Make(type, fields, n, present));
+Value Value::Message(const MessageType* type, Value* fields, size_t n, uint64_t present, uint64_t immortal) {
+  return FromHeap(ValueKind::kMessage, MessageData::Make(type, fields, n, present, immortal));
 }
 
-MessageData* MessageData::Make(const MessageType* t, Value* fields, size_t n, uint64_t present) {
+MessageData* MessageData::Make(const MessageType* t, Value* fields, size_t n, uint64_t present, uint64_t immortal) {
   void* memory = HeapCacheAllocate(sizeof(MessageData) + n * sizeof(Value));
   MessageData* m = ::new (memory) MessageData(t, present, n);
   // MessageFields::data() finds the values right past the object.
@@ -63,7 +63,7 @@ MessageData* MessageData::Make(const MessageType* t, Value* fields, size_t n, ui
   Value* out = m->fields.data();
   for (size_t i = 0; i < n; ++i) {
     new (out + i) Value(std::move(fields[i]));
-    out[i].Own();
+    if (!((immortal >> i) & 1)) out[i].Own();
   }
   return m;
 }

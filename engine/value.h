@@ -179,8 +179,11 @@ class Value {
   // Entries must have distinct keys (see MapData::Make for the checked form).
   static Value Map(std::vector<std::pair<Value, Value>> entries);
   static Value Message(const MessageType* type, std::vector<Value> fields, uint64_t present);
-  // The same, taking (moving) the values of fields[0..n).
-  static Value Message(const MessageType* type, Value* fields, size_t n, uint64_t present);
+  // The same, taking (moving) the values of fields[0..n). A field whose bit
+  // is set in `immortal` holds a borrowed value of an object never freed
+  // (the schema's defaults, plan_internal.h) and stays borrowed: no
+  // reference-count update when the message is made, copied from or freed.
+  static Value Message(const MessageType* type, Value* fields, size_t n, uint64_t present, uint64_t immortal = 0);
   // Timestamps and durations must be in CEL's range; the factories that
   // check it live in operators.h (MakeTimestamp, MakeDuration).
   static Value Timestamp(TimeRep t) { Value v(ValueKind::kTimestamp); v.u_.t = t; return v; }
@@ -309,8 +312,9 @@ class MessageFields {
 };
 
 struct MessageData final : HeapObject {
-  // Takes the values of fields[0..n) (by FieldDesc::index; defaults where unset).
-  static MessageData* Make(const MessageType* t, Value* fields, size_t n, uint64_t present);
+  // Takes the values of fields[0..n) (by FieldDesc::index; defaults where
+  // unset); see Value::Message for `immortal`.
+  static MessageData* Make(const MessageType* t, Value* fields, size_t n, uint64_t present, uint64_t immortal = 0);
   // Destroys `m` and frees what Make allocated (its size is known only
   // before the destructor runs; Value::Delete calls this for messages).
   static void Destroy(MessageData* m);

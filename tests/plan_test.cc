@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/plan.h"
+#include "engine/plan_internal.h"
 #include "engine/schema.h"
 #include "engine/value.h"
 #include "google/protobuf/descriptor.h"
@@ -565,6 +566,38 @@ TEST_CASE("mutated input never crashes", "[plan][fuzz]") {
     }
   }
   CHECK(ok > 0);
+}
+
+TEST_CASE("absent fields borrow the schema's defaults, which outlive every plan", "[plan]") {
+  const Schema& schema = Schema::Get();
+  const std::vector<Value>& defaults = plan_internal::DefaultFields(schema.step);
+  Value network, inputs, id;
+  for (PlanFormat format : {PlanFormat::kJson, PlanFormat::kYaml}) {
+    const std::string text = format == PlanFormat::kJson
+                                 ? R"({"steps": [{"id": "a", "resource": {"kind": "Pod"}}]})"
+                                 : "steps:\n- id: a\n  resource: {kind: Pod}\n";
+    {
+      absl::StatusOr<Plan> plan = DecodePlan(text, format);
+      REQUIRE(plan.ok());
+      const MessageData& step = plan->steps()[0].message();
+      // Absent: the default itself, borrowed (no reference counting).
+      CHECK(step.fields[kStepNetwork].borrowed());
+      CHECK(&step.fields[kStepNetwork].message() == &defaults[kStepNetwork].message());
+      CHECK(step.fields[kStepInputs].borrowed());
+      CHECK_FALSE(step.has(kStepNetwork));
+      // Present: owned by the plan.
+      CHECK_FALSE(step.fields[kStepResource].borrowed());
+      CHECK(step.has(kStepResource));
+      network = step.fields[kStepNetwork];
+      inputs = step.fields[kStepInputs];
+      id = step.fields[kStepId];
+    }
+    // Copies taken out of a freed plan: the defaults are still there (ASan
+    // would report a use after free otherwise), the owned id was retained.
+    CHECK(network.message().fields[kNetworkHost].str().empty());
+    CHECK(inputs.list().elems.empty());
+    CHECK(id.str() == "a");
+  }
 }
 
 TEST_CASE("limits", "[plan][limits]") {
