@@ -272,7 +272,7 @@ class Builder {
       return Fail(a_.Where(value), absl::StrCat("expected a string, got ", Describe(kind)));
     }
     if (absl::Status st = CheckString(text, value); !st.ok()) return st;
-    *out = Value::String(std::string(text));
+    *out = Value::CopyString(text);
     return absl::OkStatus();
   }
 
@@ -348,7 +348,7 @@ class Builder {
       case NodeKind::kString: {
         std::string_view s = a_.StringValue(n);
         if (absl::Status st = CheckString(s, n); !st.ok()) return st;
-        *out = Value::String(std::string(s));
+        *out = Value::CopyString(s);
         return absl::OkStatus();
       }
       case NodeKind::kArray: {
@@ -373,7 +373,7 @@ class Builder {
           absl::Status est = BuildDynamic(value, depth + 1, &v);
           path_.Pop();
           if (!est.ok()) return est;
-          entries.emplace_back(Value::String(std::string(k)), std::move(v));
+          entries.emplace_back(Value::CopyString(k), std::move(v));
           return absl::OkStatus();
         });
         if (!st.ok()) return st;

@@ -367,7 +367,7 @@ absl::Status Resolve(const MappedValue& mv, element args, Want want, const ToolC
       if (e.type() == element_type::STRING) {
         std::string_view s;
         if (e.get_string().get(s)) s = {};
-        *out = Value::String(std::string(s));
+        *out = Value::CopyString(s);
       } else if (e.type() == element_type::INT64 || e.type() == element_type::UINT64) {
         *out = Value::String(simdjson::minify(e));
       } else {

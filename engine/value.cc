@@ -41,6 +41,7 @@ void Value::Delete(ValueKind k, HeapObject* p) {
 }
 
 Value Value::String(std::string s) { return FromHeap(ValueKind::kString, new StringData(std::move(s))); }
+Value Value::CopyString(std::string_view s) { return FromHeap(ValueKind::kString, new StringData(s)); }
 Value Value::Bytes(std::string s) { return FromHeap(ValueKind::kBytes, new StringData(std::move(s))); }
 Value Value::TypeValue(std::string name) { return FromHeap(ValueKind::kType, new StringData(std::move(name))); }
 Value Value::Error(std::string message) { return FromHeap(ValueKind::kError, new StringData(std::move(message))); }

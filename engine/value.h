@@ -65,6 +65,7 @@ struct HeapObject {
 
 struct StringData final : HeapObject {  // strings (UTF-8), bytes, type names, errors
   explicit StringData(std::string s) : value(std::move(s)) {}
+  explicit StringData(std::string_view s) : value(s) {}
   std::string value;
 };
 
@@ -172,6 +173,8 @@ class Value {
   static Value Uint(uint64_t u) { Value v(ValueKind::kUint); v.u_.u = u; return v; }
   static Value Double(double d) { Value v(ValueKind::kDouble); v.u_.d = d; return v; }
   static Value String(std::string s);
+  // String(std::string(s)) without the temporary: the bytes are copied once.
+  static Value CopyString(std::string_view s);
   static Value Bytes(std::string s);
   static Value TypeValue(std::string name);
   static Value Error(std::string message);
