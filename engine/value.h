@@ -241,8 +241,15 @@ class Value {
   void Retain() const {
     if (owned_) u_.p->refs.fetch_add(1, std::memory_order_relaxed);
   }
+  // The last reference (most of a plan's values when it is freed) is seen
+  // with a load and skips the atomic read-modify-write: no other thread
+  // can take a reference from one it does not hold (as libstdc++'s
+  // shared_ptr does).
   void Release() {
-    if (owned_ && u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) Delete(kind_, u_.p);
+    if (owned_ && (u_.p->refs.load(std::memory_order_acquire) == 1 ||
+                   u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)) {
+      Delete(kind_, u_.p);
+    }
   }
 
   ValueKind kind_;
