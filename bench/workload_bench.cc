@@ -18,6 +18,7 @@
 #include "bench/alloc_counter.h"
 #include "bench/workloads.h"
 #include "engine/bundle.h"
+#include "engine/plan.h"
 #include "engine/policy.h"
 #include "gavel/gavel.h"
 
@@ -113,7 +114,8 @@ void W5(benchmark::State& state) {
   const std::string text = GeneratePlanJson(steps);
   const uint64_t before = AllocationCount();
   for (auto _ : state) {
-    auto plan = DecodePlanJson(text);
+    // Decoded as the evaluating APIs (C API, Python) do: no step positions.
+    auto plan = DecodePlanJson(text, EvaluationPlanLimits());
     benchmark::DoNotOptimize(Evaluate(policy, *plan));
   }
   SetCounters(state, steps, AllocationCount() - before);
@@ -155,19 +157,26 @@ void W5_capi(benchmark::State& state) {
 }
 BENCHMARK(W5_capi)->Arg(1)->Arg(20)->Arg(200);
 
-// W5's first half alone: JSON text to a decoded plan.
-void W5_decode(benchmark::State& state) {
+// W5's first half alone: JSON text to a decoded plan, with `limits`.
+void Decode(benchmark::State& state, const PlanLimits& limits) {
   const int steps = static_cast<int>(state.range(0));
   const std::string text = GeneratePlanJson(steps);
   const uint64_t before = AllocationCount();
   for (auto _ : state) {
-    auto plan = DecodePlanJson(text);
+    auto plan = DecodePlanJson(text, limits);
     benchmark::DoNotOptimize(plan);
   }
   SetCounters(state, steps, AllocationCount() - before);
   state.SetBytesProcessed(static_cast<int64_t>(text.size()) * state.iterations());
 }
+
+// As W5 decodes (no step positions).
+void W5_decode(benchmark::State& state) { Decode(state, EvaluationPlanLimits()); }
 BENCHMARK(W5_decode)->Arg(1)->Arg(20)->Arg(200);
+
+// As `gavel lint` decodes: with the steps' positions for its reports.
+void W5_decode_positions(benchmark::State& state) { Decode(state, PlanLimits()); }
+BENCHMARK(W5_decode_positions)->Arg(200);
 
 // W6: items per second on 1 and 2 threads (do not pin this one).
 void W6(benchmark::State& state) {
