@@ -39,7 +39,9 @@ class StepRef {
 
  private:
   const MessageData* step() const {
-    if (elem_ == nullptr || !elem_->is_message() || elem_->message().type != &Schema::Get().step) return nullptr;
+    // Kept: Schema::Get() is a call into another file, on every finding.
+    static const MessageType* const step_type = &Schema::Get().step;
+    if (elem_ == nullptr || !elem_->is_message() || elem_->message().type != step_type) return nullptr;
     return &elem_->message();
   }
   const Value* elem_ = nullptr;  // an element of the rule's range, which outlives the reports' making
@@ -72,6 +74,11 @@ struct Workspace {
   // Per step position: its id as kept in this evaluation's decision (null
   // data: not yet).
   std::vector<std::string_view> step_text;
+  // Per message shape (ExecIndex::message_shape) and step position: the
+  // text a rule of that shape wrote for that step in this evaluation (null
+  // data: none yet), and the entries to clear at the end.
+  std::vector<std::string_view> shape_text;
+  std::vector<uint32_t> shape_used;
   EvalScope::Storage scope;  // the plan functions' graph and results
 };
 
@@ -96,6 +103,8 @@ class WorkspaceLease {
     }
     ws_->memo_used.clear();
     for (auto& results : ws_->keyed) results.clear();  // keeps the memory of small tables
+    for (uint32_t i : ws_->shape_used) ws_->shape_text[i] = std::string_view();  // views into the decision
+    ws_->shape_used.clear();
   }
   WorkspaceLease(const WorkspaceLease&) = delete;
   WorkspaceLease& operator=(const WorkspaceLease&) = delete;
@@ -151,6 +160,10 @@ void IndexSteps(const ExecIndex& index, const std::vector<Value>& steps, Workspa
     ws.memo.resize(memo_size);
     ws.memo_set.resize(memo_size, 0);
   }
+  // Room to share messages, within a bound (beyond it, each finding writes its own).
+  constexpr size_t kMaxSharedMessages = size_t{1} << 16;
+  const size_t shapes = static_cast<size_t>(index.num_message_shapes) * steps.size();
+  if (shapes <= kMaxSharedMessages && ws.shape_text.size() < shapes) ws.shape_text.resize(shapes);
 }
 
 class RuleRunner {
@@ -264,8 +277,14 @@ class RuleRunner {
 
   // Past the budget, the evaluation stops with one error, whatever the
   // package's enforcement: the verdict fails closed.
+  // Inlined on every element; the report is out of line.
   bool CheckBudget(const CompiledRule& rule, const StepRef& step) {
-    if (!ctx_.OverBudget()) return false;
+    return ctx_.OverBudget() && ReportBudget(rule, step);
+  }
+  bool stopped() const { return budget_reported_; }
+
+ private:
+  [[gnu::noinline, gnu::cold]] bool ReportBudget(const CompiledRule& rule, const StepRef& step) {
     if (!budget_reported_) {
       budget_reported_ = true;
       decision_.errors.push_back(EvalError{rule.qualified, step.id(), step.index(),
@@ -273,9 +292,7 @@ class RuleRunner {
     }
     return true;
   }
-  bool stopped() const { return budget_reported_; }
 
- private:
   // A condition's value: shared with the rules that have the same one
   // (ExecIndex::chunk_memo) for this step (`pos`) or this evaluation.
   Value ConditionValue(const CompiledRule& rule, int chunk, int64_t pos) {
@@ -353,11 +370,41 @@ class RuleRunner {
     v.step_index = step.index();
     if (!rule.approvers.empty()) v.approvers = rule.approvers;
     v.dryrun = dryrun;
-    if (!DirectMessage(rule, &v.message)) {
+    std::string_view* shared = SharedMessage(rule, pos);
+    if (shared != nullptr && shared->data() != nullptr) {
+      // Another rule with this message wrote it for this step: kept once,
+      // charged as written (its parts read the same strings).
+      ctx_.cost += DirectMessageCost(rule);
+      v.message = *shared;
+    } else if (DirectMessage(rule, &v.message)) {
+      if (shared != nullptr) {
+        *shared = v.message;
+        ws_.shape_used.push_back(static_cast<uint32_t>(shared - ws_.shape_text.data()));
+      }
+    } else {
       ws_.message.clear();
       Message(rule, &ws_.message);
       v.message = decision_.Keep(ws_.message);
     }
+  }
+
+  // Where the message of `rule` for the step at `pos` is shared with the
+  // rules of the same message shape, or null when it is not.
+  std::string_view* SharedMessage(const CompiledRule& rule, int64_t pos) {
+    if (pos < 0) return nullptr;
+    const int shape = index_.message_shape[static_cast<size_t>(&rule - ctx_.program->rules.data())];
+    if (shape < 0) return nullptr;
+    const size_t i = static_cast<size_t>(shape) * num_steps_ + static_cast<size_t>(pos);
+    return i < ws_.shape_text.size() ? &ws_.shape_text[i] : nullptr;
+  }
+
+  // What DirectMessage charges for the rule's message.
+  uint64_t DirectMessageCost(const CompiledRule& rule) const {
+    uint64_t cost = 0;
+    for (const CompiledRule::Part& part : rule.message) {
+      if (part.chunk >= 0) cost += ctx_.program->chunks[part.chunk].code_size;
+    }
+    return cost;
   }
 
   // The step's id, kept in the decision once per step and evaluation
@@ -405,7 +452,7 @@ class RuleRunner {
   // is literal text or reads a string field of the element (most messages):
   // one copy, no buffer. False, nothing charged or kept, for the others.
   bool DirectMessage(const CompiledRule& rule, std::string_view* out) {
-    constexpr size_t kMaxParts = 8;
+    constexpr size_t kMaxParts = ExecIndex::kMaxDirectParts;
     if (!rule.has_message || rule.message.size() > kMaxParts) return false;
     // Left uninitialized (string_views would be zeroed first, on every finding).
     const char* data[kMaxParts];

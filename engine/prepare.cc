@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
 #include "engine/ast.h"
 #include "engine/schema.h"
 #include "engine/superinstructions.h"
@@ -371,6 +372,39 @@ void KeepOwnSlotsOnly(Program& p) {
   }
 }
 
+// Rules over plan.steps whose messages have the same parts (literal text
+// and field paths of the step) get the same message shape (ExecIndex).
+// After KeepOwnSlotsOnly: only the field reads that stand count.
+void FindMessageShapes(Program& p) {
+  ExecIndex& x = p.index;
+  x.message_shape.assign(p.rules.size(), -1);
+  absl::flat_hash_map<std::string, int> shapes;
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    const CompiledRule& rule = p.rules[r];
+    if (!x.over_steps[r] || !rule.has_message || rule.message.size() > ExecIndex::kMaxDirectParts) continue;
+    std::string key;
+    bool direct = true;
+    for (const CompiledRule::Part& part : rule.message) {
+      if (part.chunk < 0) {
+        absl::StrAppend(&key, "t", part.text.size(), ":", part.text);
+        continue;
+      }
+      const int f = IsChunk(p, part.chunk) ? x.part_read[part.chunk] : -1;
+      if (f < 0) {
+        direct = false;
+        break;
+      }
+      const FieldPath& path = x.field_reads[f];
+      absl::StrAppend(&key, "f", path.depth);
+      for (int d = 0; d < path.depth; ++d) absl::StrAppend(&key, ".", path.field[d]);
+      absl::StrAppend(&key, ";");
+    }
+    if (!direct) continue;
+    x.message_shape[r] = shapes.try_emplace(key, static_cast<int>(shapes.size())).first->second;
+  }
+  x.num_message_shapes = static_cast<int>(shapes.size());
+}
+
 }  // namespace
 
 void PrepareProgram(Program& program) {
@@ -383,6 +417,7 @@ void PrepareProgram(Program& program) {
   FindStepPredicates(program);
   FindFieldReads(program);
   KeepOwnSlotsOnly(program);
+  FindMessageShapes(program);
   program.index.prepared.clear();
   size_t total = 0;
   for (const Chunk& chunk : program.chunks) total += chunk.code_size;

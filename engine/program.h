@@ -213,6 +213,13 @@ struct ExecIndex {
   // else -1.
   std::vector<int> part_read;
   std::vector<FieldPath> field_reads;
+  // Per rule over plan.steps whose message is literal text and field reads
+  // of the step only (at most kMaxDirectParts parts): an id shared by the
+  // rules with the same parts, else -1. Such rules write the same text for
+  // the same step, which an evaluation then keeps once (evaluator.cc).
+  static constexpr size_t kMaxDirectParts = 8;
+  std::vector<int> message_shape;
+  int num_message_shapes = 0;
 };
 
 struct CompiledPackage {

@@ -387,6 +387,78 @@ rule plain {
   CHECK(d.violations[5].step.data() == d.violations[1].step.data());
 }
 
+TEST_CASE("messages of the same shape: written once per step, shared, charged per finding") {
+  const std::string rules = R"(
+rule a {
+  deny
+  for step in plan.steps
+  message "step {step.id} touches {step.resource.namespace}"
+}
+rule other_text {
+  deny
+  for step in plan.steps
+  message "step {step.id} reaches {step.resource.namespace}"
+}
+rule other_field {
+  deny
+  for step in plan.steps
+  message "step {step.id} touches {step.resource.name}"
+}
+rule not_a_string {
+  deny
+  for step in plan.steps
+  message "step {step.id} touches {step.index}"
+}
+)";
+  const std::string b = R"(
+rule b {
+  warn
+  for step in plan.steps
+  when step.verb != "get"
+  message "step {step.id} touches {step.resource.namespace}"
+}
+)";
+  auto policy = Compile("package p\n" + rules + b);
+  const ExecIndex& x = policy->program().index;
+  const size_t a = RuleIndex(*policy, "a"), rb = RuleIndex(*policy, "b");
+  CHECK(x.message_shape[a] >= 0);
+  CHECK(x.message_shape[rb] == x.message_shape[a]);
+  CHECK(x.message_shape[RuleIndex(*policy, "other_text")] != x.message_shape[a]);
+  CHECK(x.message_shape[RuleIndex(*policy, "other_field")] != x.message_shape[a]);
+  // {step.index} is an int: written the general way at run time, never shared.
+  CHECK(x.message_shape[RuleIndex(*policy, "not_a_string")] != x.message_shape[a]);
+
+  const Plan plan = MustPlan(R"({"steps": [
+    {"id": "s1", "verb": "delete", "resource": {"namespace": "pay", "name": "db"}},
+    {"id": "s2", "verb": "get", "resource": {"namespace": "ops"}},
+    {"id": "s3", "verb": "patch"}]})");
+  CostStats stats;
+  Decision d = EvaluateWithCost(*policy, plan, &stats);
+  CHECK(Messages(d) == std::vector<std::string>{
+                           "step s1 touches pay", "step s2 touches ops", "step s3 touches ",
+                           "step s1 reaches pay", "step s2 reaches ops", "step s3 reaches ",
+                           "step s1 touches db", "step s2 touches ", "step s3 touches ",
+                           "step s1 touches 0", "step s2 touches 1", "step s3 touches 2"});
+  // b's findings (warnings) point at the text a's wrote for the same step.
+  REQUIRE(d.warnings.size() == 2);
+  CHECK(d.warnings[0].message.data() == d.violations[0].message.data());
+  CHECK(d.warnings[1].message.data() == d.violations[2].message.data());
+  CHECK(d.violations[3].message.data() != d.violations[0].message.data());
+
+  // Charged as if b wrote its messages itself: b alone costs the same.
+  auto alone = Compile("package p\n" + b);
+  CostStats alone_stats;
+  Decision da = EvaluateWithCost(*alone, plan, &alone_stats);
+  CHECK(da.warnings.size() == 2);
+  CHECK(stats.rule_costs[rb] == alone_stats.rule_costs[0]);
+
+  // The next evaluation writes its own text (the shared views are not kept).
+  Decision again = Evaluate(*policy, plan);
+  CHECK(Messages(again) == Messages(d));
+  CHECK(again.warnings[0].message.data() == again.violations[0].message.data());
+  CHECK(again.violations[0].message.data() != d.violations[0].message.data());
+}
+
 TEST_CASE("prepared calls: constant CIDR lists and windows parsed once, same results and errors") {
   auto policy = Compile(R"(package p
 rule internal {
