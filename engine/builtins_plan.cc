@@ -82,21 +82,21 @@ Value Closure(EvalScope& scope, const std::vector<std::vector<int>>& edges, int 
     }
   }
   seen[start] = 0;
-  Value list = scope.NewList();
+  Value list = scope.NewStepList();
   std::vector<Value>& out = EvalScope::ListElems(list);
   out.reserve(count);
   for (size_t i = 0; i < steps.size(); ++i) {
-    if (seen[i]) out.emplace_back(steps[i]).Own();
+    if (seen[i]) out.push_back(Value::Borrow(steps[i]));
   }
   return list;
 }
 
 // The steps in [begin, end), as a list.
 Value StepRange(EvalScope& scope, std::vector<Value>::const_iterator begin, std::vector<Value>::const_iterator end) {
-  Value list = scope.NewList();
+  Value list = scope.NewStepList();
   std::vector<Value>& out = EvalScope::ListElems(list);
-  out.assign(begin, end);
-  for (Value& v : out) v.Own();
+  out.reserve(static_cast<size_t>(end - begin));
+  for (auto it = begin; it != end; ++it) out.push_back(Value::Borrow(*it));
   return list;
 }
 

@@ -53,6 +53,7 @@ EvalScope::~EvalScope() {
           storage_->spare_capacity + r.list().elems.capacity() + 1 <= kMaxSpareCapacity) {
         storage_->spare_capacity += r.list().elems.capacity() + 1;
         ListElems(r).clear();
+        const_cast<ListData&>(r.list()).owner.Clear();
         spare.push_back(std::move(r));
       }
       r.Clear();
@@ -70,6 +71,14 @@ Value EvalScope::NewList() {
   Value list = std::move(spare.back());
   spare.pop_back();
   storage_->spare_capacity -= list.list().elems.capacity() + 1;
+  return list;
+}
+
+Value EvalScope::NewStepList() {
+  Value list = NewList();
+  Value& owner = const_cast<ListData&>(list.list()).owner;
+  owner = root_;
+  owner.Own();
   return list;
 }
 

@@ -87,7 +87,12 @@ class EvalScope {
   // An empty list this scope may fill in place (ListElems) before anything
   // else holds it: a spare one when there is one.
   Value NewList();
-  // The elements of a list NewList returned, to fill (owned values only).
+  // The same, for steps of this plan, which it holds borrowed: the list
+  // keeps the plan's root alive instead (ListData::owner), one reference
+  // instead of an atomic increment and decrement per element.
+  Value NewStepList();
+  // The elements of a list NewList returned, to fill (owned values only;
+  // NewStepList's: borrowed steps of the plan).
   static std::vector<Value>& ListElems(Value& list);
   // Scratch vectors for the graph walks, sized to the plan and zeroed.
   std::vector<char>& Seen();

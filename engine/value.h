@@ -17,6 +17,9 @@
 // borrowed; heap objects never hold borrowed values (the List, Map and
 // Message factories and Own() take references), so only the VM's stack,
 // frames and lets do, and a value that leaves an evaluation is Own()ed.
+// Two exceptions, each keeping alive what it borrows: a message's
+// `immortal` fields (objects never freed) and a list with an `owner`
+// (ListData: elements borrowed from a value the list holds a reference to).
 #ifndef GAVEL_ENGINE_VALUE_H_
 #define GAVEL_ENGINE_VALUE_H_
 
@@ -284,6 +287,11 @@ struct ListData final : HeapObject {
     for (Value& v : elems) v.Own();
   }
   std::vector<Value> elems;
+  // Null, or a value the list holds a reference to whose (transitive)
+  // contents include every element that `elems` holds borrowed: the plan
+  // functions' step lists (`step.before()`, `step.upstream()`...) keep the
+  // plan's root instead of one reference per step (EvalScope::NewStepList).
+  Value owner;
 };
 
 struct MapData final : HeapObject {

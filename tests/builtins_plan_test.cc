@@ -202,6 +202,43 @@ TEST_CASE("a scope's result lists are reused by the next scope, unless still hel
   CHECK(big_storage.spare_lists.size() > 100);
 }
 
+TEST_CASE("step lists borrow their steps and keep the plan alive instead", "[builtins][plan]") {
+  const BuiltinTable& table = BuiltinTable::Get();
+  auto call = [&](const char* fn, const Value& step) { return table.at(table.Find(fn)).fn(&step, 1); };
+  Value before, upstream;
+  {
+    Plan plan = MustDecode(kGraphPlan);
+    const Value& c = plan.steps()[2];
+    const int32_t refs = c.message().refs.load();
+    EvalScope scope(plan.root);
+    before = call("before", plan.steps()[3]);
+    upstream = call("upstream", plan.steps()[3]);
+    REQUIRE(before.list().elems.size() == 3);
+    REQUIRE(upstream.list().elems.size() == 3);
+    // The steps are borrowed (no reference per step), the plan's root held.
+    for (const Value& s : before.list().elems) CHECK(s.borrowed());
+    CHECK(before.list().elems[2].SameObject(c));
+    CHECK(c.message().refs.load() == refs);
+    CHECK(before.list().owner.SameObject(plan.root));
+    CHECK_FALSE(before.list().owner.borrowed());
+  }
+  // The plan is gone; its root, and so its steps, live on in the lists
+  // (ASan checks these reads).
+  auto ids = [](const Value& list) {
+    std::string out;
+    for (const Value& s : list.list().elems) out += s.message().fields[kStepId].str();
+    return out;
+  };
+  CHECK(ids(before) == "abc");
+  CHECK(ids(upstream) == "abc");
+  // An element taken out and owned outlives the list too.
+  Value b = before.list().elems[1];
+  b.Own();
+  before = Value();
+  upstream = Value();
+  CHECK(b.message().fields[kStepId].str() == "b");
+}
+
 TEST_CASE("plan built-ins fail closed outside a plan or on a foreign step", "[builtins][plan]") {
   const BuiltinTable& table = BuiltinTable::Get();
   Plan plan = MustDecode(kGraphPlan);
