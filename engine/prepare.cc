@@ -379,10 +379,11 @@ void FindMessageShapes(Program& p) {
   ExecIndex& x = p.index;
   x.message_shape.assign(p.rules.size(), -1);
   absl::flat_hash_map<std::string, int> shapes;
+  std::string key;  // reused: a bundle of 1,000 rules has a handful of shapes
   for (size_t r = 0; r < p.rules.size(); ++r) {
     const CompiledRule& rule = p.rules[r];
     if (!x.over_steps[r] || !rule.has_message || rule.message.size() > ExecIndex::kMaxDirectParts) continue;
-    std::string key;
+    key.clear();
     bool direct = true;
     for (const CompiledRule::Part& part : rule.message) {
       if (part.chunk < 0) {
@@ -400,7 +401,9 @@ void FindMessageShapes(Program& p) {
       absl::StrAppend(&key, ";");
     }
     if (!direct) continue;
-    x.message_shape[r] = shapes.try_emplace(key, static_cast<int>(shapes.size())).first->second;
+    auto it = shapes.find(key);
+    if (it == shapes.end()) it = shapes.emplace(key, static_cast<int>(shapes.size())).first;
+    x.message_shape[r] = it->second;
   }
   x.num_message_shapes = static_cast<int>(shapes.size());
 }
