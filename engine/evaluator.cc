@@ -2,6 +2,7 @@
 // decision: the rule loop around the VM. Runtime errors fail closed, except
 // in a package in dryrun, whose findings are only reported (warnings).
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -59,11 +60,16 @@ struct Workspace {
   std::vector<std::vector<int>> guard_steps;  // per rule guard: the positions of the steps it accepts
   // Per predicate column (ExecIndex::columns), each step's code (StepCell).
   std::vector<uint32_t> cells;
-  std::vector<int8_t> holds;  // the rule's `when` predicate at each step
+  std::vector<uint64_t> pred_bits;  // a rule's `when` predicate over the steps (TestStepPredicateBits)
   // Shared conditions' results (ExecIndex::chunk_memo), by memo slot and
   // step position; `memo_used` lists the entries to clear at the end.
   std::vector<Value> memo;
   std::vector<char> memo_set;  // 0 (not yet), or kMemoFalse, kMemoTrue, kMemoValue (in memo)
+  // The same kMemoTrue states of the per-step slots as bitsets, by memo
+  // slot (memo_words words each): a rule skips the steps its shared
+  // `unless` is known to excuse a word at a time.
+  std::vector<uint64_t> memo_true;
+  size_t memo_words = 0;
   std::vector<uint32_t> memo_used;
   // Per memo slot with a key path (ExecIndex::memo_key): results by the
   // string at that path (it points into the plan).
@@ -160,6 +166,8 @@ void IndexSteps(const ExecIndex& index, const std::vector<Value>& steps, Workspa
     ws.memo.resize(memo_size);
     ws.memo_set.resize(memo_size, 0);
   }
+  ws.memo_words = (steps.size() + 63) / 64;
+  ws.memo_true.assign(index.memo_per_step.size() * ws.memo_words, 0);
   // Room to share messages, within a bound (beyond it, each finding writes its own).
   constexpr size_t kMaxSharedMessages = size_t{1} << 16;
   const size_t shapes = static_cast<size_t>(index.num_message_shapes) * steps.size();
@@ -180,6 +188,13 @@ class RuleRunner {
     if (const int guard = index_.rule_guard[r]; guard >= 0 && ws_.guard_steps[guard].empty()) return;
     const CompiledRule& rule = ctx_.program->rules[r];
     frame_.ReuseFor(rule.num_slots);
+    // What every finding of the rule needs, found once per rule.
+    rule_shape_ = index_.message_shape[r];
+    rule_dryrun_ = rule.effect != Effect::kWarn && Dryrun(rule);
+    rule_message_cost_ = 0;
+    for (const CompiledRule::Part& part : rule.message) {
+      if (part.chunk >= 0) rule_message_cost_ += ctx_.program->chunks[part.chunk].code_size;
+    }
     if (rule.range_chunk < 0) {
       Element(rule, StepRef{}, -1, permitted);
       CheckBudget(rule, StepRef{});
@@ -253,21 +268,67 @@ class RuleRunner {
       return;
     }
     if (when_pred >= 0 && !ws_.cells.empty()) {
-      // The predicate tested on every step in one pass; the steps it
-      // rejects (most) are charged and skipped in a tight loop.
+      // The predicate tested on all steps at once, as bitsets; the steps it
+      // rejects (most) are charged and skipped a word at a time.
       const StepPredicate& pred = index_.predicates[when_pred];
-      ws_.holds.resize(elems.size());
-      TestStepPredicateOnAll(pred, ws_.cells.data(), elems.size(), ws_.holds.data());
-      const int8_t* holds = ws_.holds.data();
+      const size_t words = (elems.size() + 63) / 64;
+      ws_.pred_bits.resize(2 * words);
+      uint64_t* const holds = ws_.pred_bits.data();
+      uint64_t* const unknown = holds + words;
+      TestStepPredicateBits(pred, ws_.cells.data(), elems.size(), holds, unknown);
       const uint64_t charge = pred.cost;
-      for (size_t pos = 0; pos < elems.size(); ++pos) {
-        if (holds[pos] >= 0) ctx_.cost += charge;
-        if (holds[pos] != 0) {
-          if (!run_element(pos, holds[pos] == 1)) return;
-        } else if (CheckBudget(rule, StepRef(elems[pos]))) {
-          return;
+      const uint64_t budget = ctx_.budget;
+      // Kept in a register across the rejected steps, not in ctx_ (memory).
+      uint64_t cost = ctx_.cost;
+      // Charges the rejected steps `mask` of word w; false when the budget
+      // runs out at one of them (reported at that step, as a step-by-step
+      // loop would).
+      auto reject = [&](size_t w, uint64_t mask) {
+        if (mask == 0) return true;
+        const uint64_t total = charge * static_cast<uint64_t>(std::popcount(mask));
+        if (cost <= budget && total <= budget - cost) {
+          cost += total;
+          return true;
         }
+        for (; mask != 0; mask &= mask - 1) {
+          cost += charge;
+          if (cost > budget) {
+            ctx_.cost = cost;
+            CheckBudget(rule, StepRef(elems[w * 64 + static_cast<size_t>(std::countr_zero(mask))]));
+            return false;
+          }
+        }
+        return true;
+      };
+      // The steps where the rule's shared `unless` is known to hold: those
+      // where the `when` holds too are excused (charged as rejected, as
+      // run_element would).
+      const uint64_t* excused = nullptr;
+      uint64_t excused_all = 0;  // unless_stride 0: one result for the evaluation
+      if (unless_known != nullptr && unless_stride == 1) {
+        excused = ws_.memo_true.data() + static_cast<size_t>(unless_slot) * ws_.memo_words;
+      } else if (unless_known != nullptr && unless_known[0] == kMemoTrue) {
+        excused_all = ~uint64_t{0};
       }
+      for (size_t w = 0; w < words; ++w) {
+        const size_t m = std::min<size_t>(64, elems.size() - w * 64);
+        const uint64_t all = m == 64 ? ~uint64_t{0} : (uint64_t{1} << m) - 1;
+        const uint64_t skip = excused != nullptr ? excused[w] : excused_all;
+        uint64_t run = ((holds[w] & ~skip) | unknown[w]) & all;
+        uint64_t rejected = all & ~run;  // not yet charged
+        for (; run != 0; run &= run - 1) {
+          const int b = std::countr_zero(run);
+          const uint64_t bit = uint64_t{1} << b;
+          if (!reject(w, rejected & (bit - 1))) return;
+          rejected &= ~(bit - 1);
+          if ((unknown[w] & bit) == 0) cost += charge;
+          ctx_.cost = cost;
+          if (!run_element(w * 64 + static_cast<size_t>(b), (holds[w] & bit) != 0)) return;
+          cost = ctx_.cost;
+        }
+        if (!reject(w, rejected)) return;
+      }
+      ctx_.cost = cost;
       return;
     }
     for (size_t pos = 0; pos < elems.size(); ++pos) {
@@ -312,6 +373,10 @@ class RuleRunner {
     Value v = KeyedResult(rule, chunk, slot);
     if (v.is_bool()) {
       ws_.memo_set[i] = v.bool_value() ? kMemoTrue : kMemoFalse;  // the usual result: no Value to copy back
+      if (v.bool_value() && index_.memo_per_step[slot]) {
+        const size_t bit = static_cast<size_t>(slot) * ws_.memo_words * 64 + static_cast<size_t>(pos);
+        ws_.memo_true[bit / 64] |= uint64_t{1} << (bit % 64);
+      }
     } else {
       ws_.memo[i] = v;
       ws_.memo_set[i] = kMemoValue;
@@ -362,7 +427,7 @@ class RuleRunner {
       return;
     }
     // Built in place; its text is kept in the decision's arena.
-    const bool dryrun = rule.effect != Effect::kWarn && Dryrun(rule);
+    const bool dryrun = rule_dryrun_;
     Violation& v = (rule.effect == Effect::kWarn || dryrun ? decision_.warnings : decision_.violations).emplace_back();
     FillRuleText(rule, &v);
     v.effect = rule.effect;
@@ -370,11 +435,11 @@ class RuleRunner {
     v.step_index = step.index();
     if (!rule.approvers.empty()) v.approvers = rule.approvers;
     v.dryrun = dryrun;
-    std::string_view* shared = SharedMessage(rule, pos);
+    std::string_view* shared = SharedMessage(pos);
     if (shared != nullptr && shared->data() != nullptr) {
       // Another rule with this message wrote it for this step: kept once,
       // charged as written (its parts read the same strings).
-      ctx_.cost += DirectMessageCost(rule);
+      ctx_.cost += rule_message_cost_;  // what DirectMessage charges
       v.message = *shared;
     } else if (DirectMessage(rule, &v.message)) {
       if (shared != nullptr) {
@@ -388,23 +453,12 @@ class RuleRunner {
     }
   }
 
-  // Where the message of `rule` for the step at `pos` is shared with the
-  // rules of the same message shape, or null when it is not.
-  std::string_view* SharedMessage(const CompiledRule& rule, int64_t pos) {
-    if (pos < 0) return nullptr;
-    const int shape = index_.message_shape[static_cast<size_t>(&rule - ctx_.program->rules.data())];
-    if (shape < 0) return nullptr;
-    const size_t i = static_cast<size_t>(shape) * num_steps_ + static_cast<size_t>(pos);
+  // Where the message of the running rule for the step at `pos` is shared
+  // with the rules of the same message shape, or null when it is not.
+  std::string_view* SharedMessage(int64_t pos) {
+    if (pos < 0 || rule_shape_ < 0) return nullptr;
+    const size_t i = static_cast<size_t>(rule_shape_) * num_steps_ + static_cast<size_t>(pos);
     return i < ws_.shape_text.size() ? &ws_.shape_text[i] : nullptr;
-  }
-
-  // What DirectMessage charges for the rule's message.
-  uint64_t DirectMessageCost(const CompiledRule& rule) const {
-    uint64_t cost = 0;
-    for (const CompiledRule::Part& part : rule.message) {
-      if (part.chunk >= 0) cost += ctx_.program->chunks[part.chunk].code_size;
-    }
-    return cost;
   }
 
   // The step's id, kept in the decision once per step and evaluation
@@ -533,6 +587,11 @@ class RuleRunner {
   Frame& frame_;
   bool budget_reported_ = false;
   const CompiledRule* text_rule_ = nullptr;  // whose text rule_text_ holds
+  // The running rule's (Run): its message shape (ExecIndex::message_shape),
+  // whether its findings are dryrun warnings, what its message charges.
+  int rule_shape_ = -1;
+  bool rule_dryrun_ = false;
+  uint64_t rule_message_cost_ = 0;
   std::string_view rule_text_[3];
 };
 

@@ -91,26 +91,55 @@ inline int TestStepPredicateCells(const StepPredicate& pred, const uint32_t* cel
   });
 }
 
-// TestStepPredicateCells at every position of a plan of n steps, into
-// out[0..n): one tight pass per atom over its column, instead of a test
-// per step that fetches the atoms again.
-inline void TestStepPredicateOnAll(const StepPredicate& pred, const uint32_t* cells, size_t n, int8_t* out) {
-  constexpr int8_t kOpen = 2;  // no atom has decided yet
-  std::fill(out, out + n, kOpen);
-  const int decides = static_cast<int>(pred.any);  // true decides ||, false decides &&
-  for (const StepPredicate::Atom& atom : pred.atoms) {
-    const uint32_t* column = cells + static_cast<size_t>(atom.column) * n;
-    const Op op = atom.op;
-    const uint32_t* ids = atom.ids.data();
-    const size_t num_ids = atom.ids.size();
-    for (size_t pos = 0; pos < n; ++pos) {
-      if (out[pos] != kOpen) continue;
-      const int v = AtomOnCell(op, ids, num_ids, column[pos]);
-      if (v < 0 || v == decides) out[pos] = static_cast<int8_t>(v);
+// An atom's value on the codes cells[0..m) (m <= 64) as two bit masks
+// (bit k: cells[k]): where it is true, and where it is unknown (-1).
+// Branch-free, one code after another: the compiler keeps it in registers.
+inline void AtomBits(Op op, const uint32_t* ids, size_t num_ids, const uint32_t* cells, size_t m, uint64_t* is_true,
+                     uint64_t* unknown) {
+  uint64_t t = 0, u = 0;
+  if (op == Op::RETURN) {
+    for (size_t k = 0; k < m; ++k) {
+      t |= static_cast<uint64_t>(cells[k] == kCellTrue) << k;
+      u |= static_cast<uint64_t>(cells[k] != kCellTrue && cells[k] != kCellFalse) << k;
     }
+  } else {
+    for (size_t k = 0; k < m; ++k) {
+      const uint32_t cell = cells[k];
+      bool match = false;
+      for (size_t i = 0; i < num_ids; ++i) match = match || ids[i] == cell;
+      t |= static_cast<uint64_t>(match) << k;
+      u |= static_cast<uint64_t>(cell >= kCellFalse) << k;
+    }
+    if (op == Op::NE) t = ~t;  // the unknown bits are masked by the caller
   }
-  for (size_t pos = 0; pos < n; ++pos) {
-    if (out[pos] == kOpen) out[pos] = static_cast<int8_t>(!pred.any);
+  *is_true = t;
+  *unknown = u;
+}
+
+// TestStepPredicateCells at every position of a plan of n steps, as
+// bitsets of (n + 63) / 64 words (bit p % 64 of word p / 64: step p): the
+// steps where it holds (1) and where it is unknown (-1); the others, 0.
+// Atoms are combined 64 steps at a time, in the order CombineAtoms takes
+// them, so that a rule's loop skips the steps its `when` rejects a word
+// at a time.
+inline void TestStepPredicateBits(const StepPredicate& pred, const uint32_t* cells, size_t n, uint64_t* holds,
+                                  uint64_t* unknown) {
+  for (size_t w = 0, base = 0; base < n; ++w, base += 64) {
+    const size_t m = std::min<size_t>(64, n - base);
+    uint64_t open = m == 64 ? ~uint64_t{0} : (uint64_t{1} << m) - 1;  // no atom has decided yet
+    uint64_t yes = 0, unk = 0;
+    for (const StepPredicate::Atom& atom : pred.atoms) {
+      if (open == 0) break;
+      uint64_t t, u;
+      AtomBits(atom.op, atom.ids.data(), atom.ids.size(), cells + static_cast<size_t>(atom.column) * n + base, m, &t,
+               &u);
+      unk |= open & u;
+      const uint64_t decides = open & ~u & (pred.any ? t : ~t);  // true decides ||, false decides &&
+      if (pred.any) yes |= decides;
+      open &= ~(u | decides);
+    }
+    holds[w] = pred.any ? yes : open;  // && holds where no atom decided false
+    unknown[w] = unk;
   }
 }
 

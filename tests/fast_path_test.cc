@@ -6,7 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <iterator>
 #include <map>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,14 +17,15 @@
 #include "engine/cost.h"
 #include "engine/expression.h"
 #include "engine/policy.h"
+#include "engine/prepare.h"
 #include "engine/program.h"
 
 namespace gavel {
 namespace {
 
-std::shared_ptr<const CompiledPolicy> Compile(const std::string& text) {
+std::shared_ptr<const CompiledPolicy> Compile(const std::string& text, const CompileOptions& options = {}) {
   Diagnostics diags;
-  auto policy = CompilePolicy({std::make_shared<SourceFile>("p.gavel", text)}, diags);
+  auto policy = CompilePolicy({std::make_shared<SourceFile>("p.gavel", text)}, diags, options);
   INFO(diags.Format());
   REQUIRE(policy);
   return policy;
@@ -616,6 +619,143 @@ rule slow_same {
   CHECK(two["p.fast_same"] == std::vector<std::string>{"a", "b"});
   CHECK(two["p.fast_many"] == two["p.slow_many"]);
   CHECK(two["p.fast_same"] == two["p.slow_same"]);
+}
+
+TEST_CASE("step predicate bits: the values of the step-by-step test, 64 steps a word") {
+  // Random predicates over random codes (strings 1-3, another string, a
+  // bool, a value of no kind a comparison needs), plans across word
+  // boundaries: each step's bit says what TestStepPredicateCells says.
+  std::mt19937 rng(7);
+  const uint32_t codes[] = {0, 1, 2, 3, kCellFalse, kCellTrue, kCellOther};
+  const Op ops[] = {Op::EQ, Op::NE, Op::IN, Op::RETURN};
+  for (int trial = 0; trial < 3000; ++trial) {
+    const size_t sizes[] = {1, 3, 63, 64, 65, 128, 130, 200};
+    const size_t n = sizes[rng() % std::size(sizes)];
+    std::vector<uint32_t> cells(3 * n);
+    for (uint32_t& c : cells) c = codes[rng() % std::size(codes)];
+    StepPredicate pred;
+    pred.any = rng() % 2 == 1;
+    const size_t num_atoms = rng() % 4;  // none too: the predicate is `!any`
+    for (size_t a = 0; a < num_atoms; ++a) {
+      StepPredicate::Atom& atom = pred.atoms.emplace_back();
+      atom.op = ops[rng() % std::size(ops)];
+      atom.column = static_cast<int>(rng() % 3);
+      if (atom.op == Op::RETURN) continue;
+      const size_t num_ids = atom.op == Op::IN ? 1 + rng() % 3 : 1;
+      for (size_t i = 0; i < num_ids; ++i) atom.ids.push_back(1 + rng() % 3);
+    }
+    const size_t words = (n + 63) / 64;
+    std::vector<uint64_t> holds(words, ~uint64_t{0}), unknown(words, ~uint64_t{0});
+    TestStepPredicateBits(pred, cells.data(), n, holds.data(), unknown.data());
+    for (size_t pos = 0; pos < n; ++pos) {
+      const bool h = (holds[pos / 64] >> (pos % 64)) & 1, u = (unknown[pos / 64] >> (pos % 64)) & 1;
+      const int bits = u ? -1 : h ? 1 : 0;
+      INFO("trial " << trial << ", n " << n << ", step " << pos);
+      REQUIRE(!(h && u));
+      REQUIRE(bits == TestStepPredicateCells(pred, cells.data(), n, pos));
+    }
+  }
+}
+
+// A plan of n steps whose verbs cycle through `verbs`, in namespaces
+// "n0".."n3", each step with the id "s<i>".
+Plan CycledPlan(size_t n, const std::vector<std::string>& verbs) {
+  std::string json = R"({"agent": {"grants": [{"namespaces": ["n0", "n1"]}]}, "steps": [)";
+  for (size_t i = 0; i < n; ++i) {
+    absl::StrAppend(&json, i ? "," : "", R"({"id": "s)", i, R"(", "verb": ")", verbs[i % verbs.size()],
+                    R"(", "resource": {"namespace": "n)", i % 4, R"("}})");
+  }
+  json += "]}";
+  return MustPlan(json);
+}
+
+TEST_CASE("step predicates over plans of several words: the findings and excuses of a step-by-step loop") {
+  // Each `fast` rule's `when` is tested 64 steps at a time; its `slow` twin
+  // computes the same condition through a let, step by step. `scope_b`
+  // reuses the shared `unless` that `scope_a` computed for each step.
+  auto policy = Compile(R"(package p
+rule fast {
+  deny
+  for step in plan.steps
+  when step.verb != "get" && step.resource.namespace != "n3"
+}
+rule slow {
+  deny
+  for step in plan.steps
+  let c = step.verb != "get" && step.resource.namespace != "n3"
+  when c
+}
+rule scope_a {
+  deny
+  for step in plan.steps
+  when step.verb != "get"
+  unless agent.grants.exists(g, g.namespaces.exists(n, step.resource.namespace == n))
+}
+rule scope_b {
+  deny
+  for step in plan.steps
+  when step.verb != "list"
+  unless agent.grants.exists(g, g.namespaces.exists(n, step.resource.namespace == n))
+}
+rule scope_slow {
+  deny
+  for step in plan.steps
+  let c = step.verb != "list"
+  when c
+  unless agent.grants.exists(g, g.namespaces.exists(n, step.resource.namespace == n)) && step.id != ""
+}
+)");
+  for (size_t n : {3, 64, 65, 150}) {
+    std::map<std::string, std::vector<std::string>> by_rule;
+    for (const Violation& v : Evaluate(*policy, CycledPlan(n, {"get", "delete", "patch", "list", "apply"})).violations) {
+      by_rule[std::string(v.rule)].emplace_back(v.step);
+    }
+    INFO("steps: " << n);
+    std::vector<std::string> fast, scope;
+    for (size_t i = 0; i < n; ++i) {
+      if (i % 5 != 0 && i % 4 != 3) fast.push_back(absl::StrCat("s", i));
+      if (i % 5 != 3 && i % 4 >= 2) scope.push_back(absl::StrCat("s", i));  // n2, n3: no grant
+    }
+    CHECK(by_rule["p.fast"] == fast);
+    CHECK(by_rule["p.slow"] == fast);
+    CHECK(by_rule["p.scope_b"] == scope);
+    CHECK(by_rule["p.scope_slow"] == scope);
+  }
+}
+
+TEST_CASE("step predicates over plans of several words: the budget runs out at the step a step-by-step loop names") {
+  // Every step costs the predicate's length, whether it fires (no
+  // `unless`, no message) or not: with a budget B, the first step over it
+  // is step B / cost, in whichever word, fired or rejected.
+  const std::string text = "package p\nrule r {\n  deny\n  for step in plan.steps\n  when step.verb != \"get\"\n}\n";
+  CompileOptions options;
+  auto probe = Compile(text);
+  const ExecIndex& index = probe->program().index;
+  const int pred = index.chunk_predicate[probe->program().rules[0].when_chunk];
+  REQUIRE(pred >= 0);
+  const uint64_t cost = index.predicates[pred].cost;
+  REQUIRE(cost > 0);
+  for (const std::vector<std::string>& verbs :
+       {std::vector<std::string>{"get"}, std::vector<std::string>{"get", "delete", "get"}}) {
+    const Plan plan = CycledPlan(150, verbs);
+    for (uint64_t step : {0, 1, 62, 63, 64, 100, 127, 128, 149}) {
+      for (uint64_t extra : {uint64_t{0}, cost - 1}) {
+        options.cost_budget = step * cost + extra;
+        Decision d = Evaluate(*Compile(text, options), plan);
+        INFO("budget " << options.cost_budget << ", verbs " << verbs.size());
+        REQUIRE(d.errors.size() == 1);
+        CHECK(d.errors[0].step == absl::StrCat("s", step));
+        CHECK(d.errors[0].step_index == static_cast<int64_t>(step));
+        // The steps up to it that fired are reported (that step too: its
+        // finding is made before the budget is checked); none after.
+        size_t fired = 0;
+        for (uint64_t i = 0; i <= step; ++i) fired += verbs[i % verbs.size()] != "get";
+        CHECK(d.violations.size() == fired);
+      }
+    }
+    options.cost_budget = 150 * cost;  // exactly enough
+    CHECK(Evaluate(*Compile(text, options), plan).errors.empty());
+  }
 }
 
 TEST_CASE("borrowed values: a result that outlives its program and plan is owned") {
