@@ -177,8 +177,12 @@ Value CallBuiltin(EvalContext& ctx, int id, const PreparedCall* prepared, const 
   for (size_t i = 0; i < argc; ++i) {
     if (args[i].is_error()) return args[i];
   }
-  Value result = prepared ? prepared->Call(args, argc) : BuiltinTable::Get().at(id).fn(args, argc);
-  if (CollectionSizedBuiltins()[id]) {
+  // Both tables are built once and never change: kept here, they cost a
+  // guard test per call instead of two calls into other files.
+  static const Builtin* const builtins = BuiltinTable::Get().all().data();
+  static const char* const sized = CollectionSizedBuiltins().data();
+  Value result = prepared ? prepared->Call(args, argc) : builtins[id].fn(args, argc);
+  if (sized[id]) {
     for (size_t i = 0; i < argc; ++i) ChargeCollection(ctx, args[i]);
     ChargeCollection(ctx, result);
   }
