@@ -25,7 +25,8 @@ namespace gavel {
   X(EQ_CONST, "CONST EQ")                                     \
   X(NE_CONST, "CONST NE")                                     \
   X(IN_CONST, "CONST IN")                                     \
-  X(CALL_PREPARED, "CALL with constant arguments after the first")
+  X(CALL_PREPARED, "CALL with constant arguments after the first")   \
+  X(EXISTS_GLOB, "the loop of `patterns.exists(p, text.glob(p))`")
 
 enum class FusedOp : int {
   kFirst = kNumOps - 1,
@@ -40,9 +41,10 @@ static_assert(kNumExecOps <= 256, "opcodes are one byte");
 inline constexpr Op AsOp(FusedOp f) { return static_cast<Op>(static_cast<int>(f)); }
 
 // Appends the chunk's code (Program::Code) with the runs above fused to
-// *exec (which must not be Program::code). CALL_PREPARED is the one fused op whose operand
-// changes: a is an index into program.index.prepared (added here), b stays
-// the argument count.
+// *exec (which must not be Program::code). Two fused ops change their
+// operands: CALL_PREPARED's a is an index into program.index.prepared
+// (added here), b stays the argument count; EXISTS_GLOB's a is an index
+// into program.index.exists_glob, which keeps the ITER_INIT it replaces.
 void FuseSuperinstructions(Program& program, const Chunk& chunk, std::vector<Instr>* exec);
 
 }  // namespace gavel

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/builtins.h"
+#include "engine/builtins_net.h"
 #include "engine/cost.h"
 #include "engine/operators.h"
 #include "engine/superinstructions.h"
@@ -187,6 +188,50 @@ Value CallBuiltin(EvalContext& ctx, int id, const PreparedCall* prepared, const 
     ChargeCollection(ctx, result);
   }
   return result;
+}
+
+// EXISTS_GLOB's text (superinstructions.h), or null when its instructions
+// would not simply give a string: the loop then runs as written.
+const Value* LoopText(const EvalContext& ctx, const Frame& frame, const ExistsGlobSite& site) {
+  const int32_t a = site.text.a;
+  const Value* v = nullptr;
+  switch (site.text.op) {
+    case Op::LOAD_RULE_LET:
+      if (!frame.let_ready[a]) return nullptr;
+      [[fallthrough]];
+    case Op::LOAD_LOCAL: v = &frame.slots[a]; break;
+    case Op::LOAD_GLOBAL: v = &ctx.globals[a]; break;
+    case Op::LOAD_VAR:
+      if (a < 0 || static_cast<size_t>(a) >= ctx.variables.size()) return nullptr;
+      v = &ctx.variables[a];
+      break;
+    case Op::LOAD_PARAM: v = &ctx.program->params[a]; break;
+    case Op::CONST: v = &ctx.program->constants[a]; break;
+    default: return nullptr;
+  }
+  for (int i = 0; i < site.num_fields; ++i) {
+    const size_t f = static_cast<size_t>(site.fields[i]);
+    if (!v->is_message() || f >= v->message().fields.size()) return nullptr;
+    v = &v->message().fields[f];
+  }
+  return v->is_string() ? v : nullptr;
+}
+
+// Whether one of `patterns` matches `text` as a glob, the patterns tried in
+// *tried (up to the first match); -1 when a pattern is not a string or not
+// a valid glob, whose error the loop as written reports.
+int AnyGlobMatches(const std::vector<Value>& patterns, std::string_view text, size_t* tried) {
+  for (size_t k = 0; k < patterns.size(); ++k) {
+    if (!patterns[k].is_string()) return -1;
+    const absl::StatusOr<bool> matched = MatchGlob(patterns[k].str(), text);
+    if (!matched.ok()) return -1;
+    if (*matched) {
+      *tried = k + 1;
+      return 1;
+    }
+  }
+  *tried = patterns.size();
+  return 0;
 }
 
 }  // namespace
@@ -608,6 +653,33 @@ L_CALL_PREPARED: {
   *sp++ = std::move(result);
 }
   NEXT();
+L_EXISTS_GLOB: {
+  // One dispatch for the loop when the patterns are a list of strings, the
+  // text a string and the budget cannot run out inside the loop; charged
+  // the instructions the loop would have run (ITER_INIT is counted): CONST
+  // and STORE_LOCAL, then per pattern tried a body (ITER_NEXT to JUMP),
+  // less the JUMP for a match, plus the last ITER_NEXT for none.
+  const ExistsGlobSite& site = prog.index.exists_glob[in->a];
+  const Value& patterns = sp[-1];
+  const Value* text = patterns.is_list() ? LoopText(ctx, frame, site) : nullptr;
+  if (text != nullptr) {
+    const auto& elems = patterns.list().elems;
+    const uint64_t most = 3 + static_cast<uint64_t>(site.body) * elems.size();
+    const uint64_t used = ctx.cost + spent;
+    size_t tried = 0;
+    const int found = used <= ctx.budget && most <= ctx.budget - used ? AnyGlobMatches(elems, text->str(), &tried) : -1;
+    if (found >= 0) {
+      ctx.NoteLength(elems.size());
+      (--sp)->Clear();
+      L[site.acc] = Value::Bool(found == 1);
+      spent += static_cast<uint64_t>(site.body) * tried + (found == 1 ? 1 : 3);
+      pc = site.exit;
+      goto next;
+    }
+  }
+  in = &site.iter_init;
+  goto L_ITER_INIT;
+}
 #undef SKIP
 #undef NEXT
 #undef BINARY

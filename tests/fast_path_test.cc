@@ -14,11 +14,16 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/checker.h"
+#include "engine/compiler.h"
 #include "engine/cost.h"
 #include "engine/expression.h"
+#include "engine/parser.h"
 #include "engine/policy.h"
 #include "engine/prepare.h"
 #include "engine/program.h"
+#include "engine/superinstructions.h"
+#include "engine/vm.h"
 
 namespace gavel {
 namespace {
@@ -504,6 +509,171 @@ rule mesh {
     {"id": "api", "network": {"host": "api.b1.example"}},
     {"id": "out", "network": {"host": "api.c1.example"}}]})"));
   CHECK(Fired(d) == std::vector<std::string>{"p.mesh@slash", "p.mesh@out"});
+}
+
+// An expression over the variables `patterns` (a list) and `text`, run
+// with its superinstructions or as compiled (every Chunk::exec_begin -1:
+// the VM then runs Program::code), on a budget.
+class FusedAndPlain {
+ public:
+  explicit FusedAndPlain(const std::string& text) {
+    auto source = std::make_shared<SourceFile>("<t>", text);
+    Diagnostics diags;
+    ExprPtr expr = ParseExpression(*source, diags);
+    REQUIRE(expr);
+    ExpressionEnv env;
+    env.variables = {{"patterns", Type::List(Type::Dyn())}, {"text", Type::Dyn()}};
+    REQUIRE(CheckExpression(*expr, *source, diags, env));
+    program_ = CompileExpression(*expr, source, diags);
+    INFO(diags.Format());
+    REQUIRE(program_);
+  }
+  // How many ops of the runnable code are `op`.
+  int Count(FusedOp op) const {
+    int n = 0;
+    for (const Instr& in : program_->exec) n += in.op == AsOp(op);
+    return n;
+  }
+  // The value, cost and longest list of one run.
+  std::string Run(const Value& patterns, const Value& text, bool fused, uint64_t budget) {
+    std::vector<int64_t> exec_begin;
+    for (Chunk& chunk : program_->chunks) {
+      exec_begin.push_back(chunk.exec_begin);
+      if (!fused) chunk.exec_begin = -1;
+    }
+    EvalContext ctx;
+    ctx.program = program_.get();
+    ctx.variables = {patterns, text};
+    ctx.budget = budget;
+    ctx.ReserveStack(*program_);
+    Frame frame;
+    frame.Reset(program_->chunks[0].num_slots);
+    const Value v = RunChunk(ctx, 0, frame);
+    for (size_t c = 0; c < exec_begin.size(); ++c) program_->chunks[c].exec_begin = exec_begin[c];
+    return absl::StrCat(v.DebugString(), " cost ", ctx.cost, " n ", ctx.max_len);
+  }
+
+ private:
+  std::unique_ptr<Program> program_;
+};
+
+TEST_CASE("superinstructions: `patterns.exists(p, text.glob(p))` in one dispatch, with the loop's results and cost") {
+  // Literal, star and compiled patterns, invalid ones, non-strings; texts
+  // that are not strings; budgets that run out before, in and after the
+  // loop (the fused loop then runs as written).
+  const std::vector<Value> pool = {
+      Value::String("payments"), Value::String("pay*"),  Value::String("*ments"), Value::String("**"),
+      Value::String("p?y*"),     Value::String("[pq]ay*"), Value::String("search"), Value::String(""),
+      Value::String("a/*"),      Value::String("["),       Value::String("a\\"),  Value::Int(3),
+      Value::Bool(true)};
+  const std::vector<Value> texts = {Value::String("payments"), Value::String("pay"),  Value::String(""),
+                                    Value::String("a/b"),      Value::String("qay1"), Value::String("search"),
+                                    Value::Int(7)};
+  for (const char* expr : {"patterns.exists(p, text.glob(p))", "[text, 'x'].exists(t, patterns.exists(p, t.glob(p)))",
+                           "patterns.exists(p, text.glob(p)) || patterns.size() > 2"}) {
+    FusedAndPlain program(expr);
+    INFO(expr);
+    REQUIRE(program.Count(FusedOp::EXISTS_GLOB) == 1);
+    std::mt19937 rng(7);
+    for (int trial = 0; trial < 2000; ++trial) {
+      std::vector<Value> elems(rng() % 7);
+      for (Value& e : elems) e = pool[rng() % pool.size()];
+      const Value patterns = Value::List(elems);
+      const Value& text = texts[rng() % texts.size()];
+      const std::string full = program.Run(patterns, text, false, UINT64_MAX);
+      INFO(patterns.DebugString() << " " << text.DebugString() << " -> " << full);
+      REQUIRE(program.Run(patterns, text, true, UINT64_MAX) == full);
+      const uint64_t budget = rng() % 60;
+      REQUIRE(program.Run(patterns, text, true, budget) == program.Run(patterns, text, false, budget));
+    }
+  }
+  // A loop whose text changes with the loop, or whose body is not only the
+  // glob, is left as written.
+  CHECK(FusedAndPlain("patterns.exists(p, p.glob(p))").Count(FusedOp::EXISTS_GLOB) == 0);
+  CHECK(FusedAndPlain("patterns.exists(p, text.glob(p + ''))").Count(FusedOp::EXISTS_GLOB) == 0);
+  CHECK(FusedAndPlain("patterns.all(p, text.glob(p))").Count(FusedOp::EXISTS_GLOB) == 0);
+}
+
+TEST_CASE("superinstructions: a glob loop reading a rule's let or the step, with the findings of a loop as written") {
+  // The `plain` twins defeat the fusion (`p + ""`); the lets are read
+  // first by the `when` (ready) or only by the `unless` (not yet).
+  const std::string rules = R"(
+rule fused_let {
+  deny
+  for step in plan.steps
+  let ns = step.resource.kind == "Namespace" ? step.resource.name : step.resource.namespace
+  when ns != ""
+  unless agent.grants.exists(g, g.namespaces.exists(p, ns.glob(p)))
+  message "{step.id} {ns}"
+}
+rule plain_let {
+  deny
+  for step in plan.steps
+  let ns = step.resource.kind == "Namespace" ? step.resource.name : step.resource.namespace
+  when ns != ""
+  unless agent.grants.exists(g, g.namespaces.exists(p, ns.glob(p + "")))
+  message "{step.id} {ns}"
+}
+rule fused_unready {
+  deny
+  for step in plan.steps
+  let action = step.action
+  unless ["kubectl.*", "helm.*"].exists(p, action.glob(p))
+  message "m {step.id}"
+}
+rule plain_unready {
+  deny
+  for step in plan.steps
+  let action = step.action
+  unless ["kubectl.*", "helm.*"].exists(p, action.glob(p + ""))
+  message "m {step.id}"
+}
+rule fused_field {
+  deny
+  for step in plan.steps
+  when agent.grants.exists(g, g.actions.exists(p, step.action.glob(p)))
+  message "m {step.id}"
+}
+rule plain_field {
+  deny
+  for step in plan.steps
+  when agent.grants.exists(g, g.actions.exists(p, step.action.glob(p + "")))
+  message "m {step.id}"
+}
+)";
+  auto policy = Compile("package p\n" + rules);
+  CHECK(policy->program().index.exists_glob.size() == 3);
+  const Plan plan = MustPlan(R"({
+    "agent": {"id": "a", "grants": [
+      {"id": "g1", "actions": ["kubectl.get"], "namespaces": ["pay*", "search"]},
+      {"id": "g2", "actions": ["helm.*", "["], "namespaces": ["[", "ledger"]}]},
+    "steps": [
+      {"id": "s1", "action": "kubectl.get", "resource": {"kind": "Pod", "namespace": "payments"}},
+      {"id": "s2", "action": "helm.install", "resource": {"kind": "Namespace", "name": "search"}},
+      {"id": "s3", "action": "kubectl.apply", "resource": {"kind": "Pod", "namespace": "ledger"}},
+      {"id": "s4", "action": "curl", "resource": {"kind": "Pod", "namespace": "web"}},
+      {"id": "s5", "action": "kubectl.get", "resource": {"kind": "Pod"}}]})");
+  CostStats stats;
+  const Decision d = EvaluateWithCost(*policy, plan, &stats);
+  // Each fused rule reports what its plain twin does (the fired steps,
+  // messages and errors).
+  std::map<std::string, std::vector<std::string>> by_rule;
+  for (const Violation& v : d.violations) {
+    by_rule[std::string(v.rule)].push_back(std::string(v.step) + ": " + std::string(v.message));
+  }
+  for (const EvalError& e : d.errors) {
+    by_rule[std::string(e.rule)].push_back(std::string(e.step) + ": error " + std::string(e.message));
+  }
+  for (const std::string name : {"let", "unready", "field"}) {
+    INFO(name);
+    CHECK(by_rule["p.fused_" + name] == by_rule["p.plain_" + name]);
+  }
+  // s3: g2's "[" is an error, but its "ledger" holds; s4: nothing holds.
+  CHECK(by_rule["p.fused_let"] == std::vector<std::string>{"s4: error invalid glob `[`: unterminated `[` at offset 0"});
+  CHECK(by_rule["p.fused_unready"] == std::vector<std::string>{"s4: m s4"});
+  CHECK(by_rule["p.fused_field"] ==
+        std::vector<std::string>{"s1: m s1", "s2: m s2", "s5: m s5", "s3: error invalid glob `[`: unterminated `[` at offset 0",
+                                 "s4: error invalid glob `[`: unterminated `[` at offset 0"});
 }
 
 TEST_CASE("step predicates: simple conditions tested without the VM, with the VM's results") {
