@@ -10,6 +10,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "engine/program.h"
 
@@ -93,17 +96,41 @@ inline int TestStepPredicateCells(const StepPredicate& pred, const uint32_t* cel
 
 // An atom's value on the codes cells[0..m) (m <= 64) as two bit masks
 // (bit k: cells[k]): where it is true, and where it is unknown (-1).
-// Branch-free, one code after another: the compiler keeps it in registers.
+// Branch-free: four codes at a time with SSE2 (x86-64's baseline), the
+// rest one after another.
 inline void AtomBits(Op op, const uint32_t* ids, size_t num_ids, const uint32_t* cells, size_t m, uint64_t* is_true,
                      uint64_t* unknown) {
   uint64_t t = 0, u = 0;
+  size_t k = 0;
+#if defined(__SSE2__)
+  const auto mask4 = [](__m128i v) { return static_cast<uint64_t>(_mm_movemask_ps(_mm_castsi128_ps(v))); };
+  const __m128i cell_true = _mm_set1_epi32(static_cast<int>(kCellTrue));
+  const __m128i cell_false = _mm_set1_epi32(static_cast<int>(kCellFalse));
+  for (; k + 4 <= m; k += 4) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cells + k));
+    const __m128i is_false = _mm_cmpeq_epi32(c, cell_false);
+    const __m128i is_flag = _mm_or_si128(is_false, _mm_cmpeq_epi32(c, cell_true));
+    const __m128i is_other = _mm_cmpeq_epi32(c, _mm_set1_epi32(static_cast<int>(kCellOther)));
+    if (op == Op::RETURN) {
+      t |= mask4(_mm_cmpeq_epi32(c, cell_true)) << k;
+      u |= (~mask4(is_flag) & 0xF) << k;
+    } else {
+      __m128i match = _mm_setzero_si128();
+      for (size_t i = 0; i < num_ids; ++i) {
+        match = _mm_or_si128(match, _mm_cmpeq_epi32(c, _mm_set1_epi32(static_cast<int>(ids[i]))));
+      }
+      t |= mask4(match) << k;
+      u |= mask4(_mm_or_si128(is_flag, is_other)) << k;  // the codes >= kCellFalse
+    }
+  }
+#endif
   if (op == Op::RETURN) {
-    for (size_t k = 0; k < m; ++k) {
+    for (; k < m; ++k) {
       t |= static_cast<uint64_t>(cells[k] == kCellTrue) << k;
       u |= static_cast<uint64_t>(cells[k] != kCellTrue && cells[k] != kCellFalse) << k;
     }
   } else {
-    for (size_t k = 0; k < m; ++k) {
+    for (; k < m; ++k) {
       const uint32_t cell = cells[k];
       bool match = false;
       for (size_t i = 0; i < num_ids; ++i) match = match || ids[i] == cell;
