@@ -422,7 +422,7 @@ void PrepareProgram(Program& program) {
   KeepOwnSlotsOnly(program);
   FindMessageShapes(program);
   program.index.prepared.clear();
-  program.index.exists_glob.clear();
+  program.index.exists_loops.clear();
   size_t total = 0;
   for (const Chunk& chunk : program.chunks) total += chunk.code_size;
   program.exec.clear();

@@ -131,14 +131,21 @@ struct PreparedSite {
   std::unique_ptr<PreparedCall> call;
 };
 
-// A loop `patterns.exists(p, text.glob(p))` whose text does not change in
-// the loop (superinstructions.h, EXISTS_GLOB): one dispatch matches every
-// pattern, charged what the loop's instructions would have been.
-struct ExistsGlobSite {
+// A loop `list.exists(x, f(a, b))` where f is a built-in of two arguments
+// (not one charged by collection size), one of them the loop's variable and
+// the other the same in every iteration (superinstructions.h, EXISTS_GLOB
+// and EXISTS_CALL): one dispatch runs the loop, charged the instructions
+// the loop would have run.
+struct ExistsLoopSite {
   Instr iter_init;  // what the fused instruction stands for
-  Instr text;       // LOAD_LOCAL, LOAD_RULE_LET, LOAD_GLOBAL, LOAD_VAR, LOAD_PARAM or CONST
-  int32_t fields[2] = {0, 0};  // then FIELD fields[0..num_fields)
+  // The argument that does not change: LOAD_LOCAL, LOAD_RULE_LET,
+  // LOAD_GLOBAL, LOAD_VAR, LOAD_PARAM or CONST, then FIELD
+  // fields[0..num_fields).
+  Instr invariant;
+  int32_t fields[2] = {0, 0};
   int num_fields = 0;
+  int builtin = -1;
+  bool var_first = false;  // f(x, invariant), else f(invariant, x)
   int32_t acc = 0;   // the slot holding the result after the loop
   int32_t exit = 0;  // where the loop leaves to (an index into the chunk)
   int32_t body = 0;  // instructions of an iteration that does not decide
@@ -206,7 +213,7 @@ struct ExecIndex {
   // the result too.
   std::vector<FieldPath> memo_key;
   std::vector<PreparedSite> prepared;  // by the operand of CALL_PREPARED
-  std::vector<ExistsGlobSite> exists_glob;  // by the operand of EXISTS_GLOB
+  std::vector<ExistsLoopSite> exists_loops;  // by the operand of EXISTS_GLOB and EXISTS_CALL
   std::vector<int> chunk_predicate;    // per chunk: index into predicates, or -1
   std::vector<StepPredicate> predicates;
   // The field paths the predicates read. Each evaluation reads every

@@ -1,6 +1,8 @@
 // See superinstructions.h.
 #include "engine/superinstructions.h"
 
+#include "engine/cost.h"
+
 namespace gavel {
 
 namespace {
@@ -25,57 +27,70 @@ int PrepareCall(Program& program, std::span<const Instr> code, size_t i) {
   return static_cast<int>(program.index.prepared.size()) - 1;
 }
 
-// The loop `patterns.exists(p, text.glob(p))` starting at the ITER_INIT at
-// `i`, as the compiler emits it:
-//   i    ITER_INIT a        the patterns, popped
+// The loop of `list.exists(x, f(x, y))` or `list.exists(x, f(y, x))`
+// starting at the ITER_INIT at `i`, as the compiler emits it:
+//   i    ITER_INIT a        the list, popped
 //   i+1  CONST false
 //   i+2  STORE_LOCAL acc
-//   i+3  ITER_NEXT a, exit  p in slot a+2
-//   i+4  text: LOAD_LOCAL s | LOAD_RULE_LET s | LOAD_GLOBAL | LOAD_VAR | LOAD_PARAM | CONST,
-//        then at most two FIELDs
-//        LOAD_LOCAL a+2
-//        CALL glob, 2
+//   i+3  ITER_NEXT a, exit  x in slot a+2
+//   i+4  the arguments in order: x is LOAD_LOCAL a+2; y is LOAD_LOCAL s,
+//        LOAD_RULE_LET s, LOAD_GLOBAL, LOAD_VAR, LOAD_PARAM or CONST, then
+//        at most two FIELDs
+//        CALL f, 2
 //        ACC_EXISTS acc, 1  to exit
 //        JUMP               to i+3
 //   exit
-// The text must not read a slot the loop writes. Returns a site for
-// program.index.exists_glob, or -1.
-int ExistsGlobLoop(Program& program, std::span<const Instr> code, size_t i) {
+// y must not read a slot the loop writes, and f must not be charged by
+// the size of its arguments (the fused loop checks the budget once, from
+// the instructions alone). Returns the fused op and sets *site (an index
+// into program.index.exists_loops), or returns ITER_INIT.
+Op ExistsLoop(Program& program, std::span<const Instr> code, size_t i, int* site_index) {
   static const int glob = BuiltinTable::Get().Find("glob");
   const size_t n = code.size();
-  if (i + 10 > n) return -1;
+  if (i + 10 > n) return Op::ITER_INIT;
   const Instr& init = code[i];
   const int32_t a = init.a;
-  if (code[i + 1].op != Op::CONST || !program.constants[code[i + 1].a].is_false()) return -1;
-  if (code[i + 2].op != Op::STORE_LOCAL || code[i + 3].op != Op::ITER_NEXT || code[i + 3].a != a) return -1;
-  ExistsGlobSite site;
+  if (code[i + 1].op != Op::CONST || !program.constants[code[i + 1].a].is_false()) return Op::ITER_INIT;
+  if (code[i + 2].op != Op::STORE_LOCAL || code[i + 3].op != Op::ITER_NEXT || code[i + 3].a != a) return Op::ITER_INIT;
+  ExistsLoopSite site;
   site.iter_init = init;
   site.acc = code[i + 2].a;
-  const auto loop_slot = [&](int32_t s) { return s == a || s == a + 1 || s == a + 2 || s == site.acc; };
+  const auto is_var = [&](size_t k) { return code[k].op == Op::LOAD_LOCAL && code[k].a == a + 2; };
+  // The invariant argument at k; the index after it, or 0.
+  const auto invariant = [&](size_t k) -> size_t {
+    site.invariant = code[k];
+    switch (code[k].op) {
+      case Op::LOAD_LOCAL: case Op::LOAD_RULE_LET: {
+        const int32_t s = code[k].a;
+        if (s == a || s == a + 1 || s == a + 2 || s == site.acc) return 0;
+        break;
+      }
+      case Op::LOAD_GLOBAL: case Op::LOAD_VAR: case Op::LOAD_PARAM: case Op::CONST: break;
+      default: return 0;
+    }
+    for (++k; k < n && code[k].op == Op::FIELD && site.num_fields < 2; ++k) site.fields[site.num_fields++] = code[k].a;
+    return k;
+  };
   size_t k = i + 4;
-  site.text = code[k];
-  switch (site.text.op) {
-    case Op::LOAD_LOCAL:
-    case Op::LOAD_RULE_LET:
-      if (loop_slot(site.text.a)) return -1;
-      break;
-    case Op::LOAD_GLOBAL: case Op::LOAD_VAR: case Op::LOAD_PARAM: case Op::CONST: break;
-    default: return -1;
+  site.var_first = is_var(k);
+  k = site.var_first ? invariant(k + 1) : invariant(k);
+  if (k == 0 || k >= n) return Op::ITER_INIT;
+  if (!site.var_first && !is_var(k++)) return Op::ITER_INIT;
+  if (k + 3 > n) return Op::ITER_INIT;
+  const Instr &call = code[k], &acc = code[k + 1], &jump = code[k + 2];
+  const int64_t exit = static_cast<int64_t>(i) + 4 + code[i + 3].b, after = static_cast<int64_t>(k) + 3;
+  if (call.op != Op::CALL || call.b != 2 || call.a < 0 || CollectionSizedBuiltin(call.a) ||
+      static_cast<size_t>(call.a) >= BuiltinTable::Get().all().size() || acc.op != Op::ACC_EXISTS ||
+      acc.a != site.acc || static_cast<int64_t>(k) + 2 + acc.b != exit || jump.op != Op::JUMP ||
+      after + jump.a != static_cast<int64_t>(i) + 3 || exit != after) {
+    return Op::ITER_INIT;
   }
-  for (++k; k < n && code[k].op == Op::FIELD && site.num_fields < 2; ++k) site.fields[site.num_fields++] = code[k].a;
-  if (k + 4 > n) return -1;
-  const Instr &pattern = code[k], &call = code[k + 1], &acc = code[k + 2], &jump = code[k + 3];
-  const int64_t exit = static_cast<int64_t>(i) + 4 + code[i + 3].b;
-  if (pattern.op != Op::LOAD_LOCAL || pattern.a != a + 2 || call.op != Op::CALL || call.a != glob || call.b != 2 ||
-      acc.op != Op::ACC_EXISTS || acc.a != site.acc || static_cast<int64_t>(k) + 3 + acc.b != exit ||
-      jump.op != Op::JUMP || static_cast<int64_t>(k) + 4 + jump.a != static_cast<int64_t>(i) + 3 ||
-      exit != static_cast<int64_t>(k) + 4) {
-    return -1;
-  }
+  site.builtin = call.a;
   site.exit = static_cast<int32_t>(exit);
-  site.body = static_cast<int32_t>(k + 4 - (i + 3));  // ITER_NEXT through JUMP
-  program.index.exists_glob.push_back(site);
-  return static_cast<int>(program.index.exists_glob.size()) - 1;
+  site.body = static_cast<int32_t>(after - static_cast<int64_t>(i + 3));  // ITER_NEXT through JUMP
+  program.index.exists_loops.push_back(site);
+  *site_index = static_cast<int>(program.index.exists_loops.size()) - 1;
+  return AsOp(site.builtin == glob && !site.var_first ? FusedOp::EXISTS_GLOB : FusedOp::EXISTS_CALL);
 }
 
 }  // namespace
@@ -108,11 +123,11 @@ void FuseSuperinstructions(Program& program, const Chunk& chunk, std::vector<Ins
           exec[i] = Instr{AsOp(FusedOp::CALL_PREPARED), site, code[i].b};
         }
         break;
-      case Op::ITER_INIT:
-        if (int site = ExistsGlobLoop(program, code, i); site >= 0) {
-          exec[i] = Instr{AsOp(FusedOp::EXISTS_GLOB), site, 0};
-        }
+      case Op::ITER_INIT: {
+        int site = -1;
+        if (const Op fused = ExistsLoop(program, code, i, &site); fused != Op::ITER_INIT) exec[i] = Instr{fused, site, 0};
         break;
+      }
       default: break;
     }
   }

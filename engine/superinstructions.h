@@ -18,15 +18,16 @@
 namespace gavel {
 
 // name, the run it replaces
-#define GAVEL_FUSED_OPS(X)                                    \
-  X(LOCAL_FIELD, "LOAD_LOCAL FIELD")                          \
-  X(LOCAL_FIELD2, "LOAD_LOCAL FIELD FIELD")                   \
-  X(GLOBAL_FIELD, "LOAD_GLOBAL FIELD")                        \
-  X(EQ_CONST, "CONST EQ")                                     \
-  X(NE_CONST, "CONST NE")                                     \
-  X(IN_CONST, "CONST IN")                                     \
-  X(CALL_PREPARED, "CALL with constant arguments after the first")   \
-  X(EXISTS_GLOB, "the loop of `patterns.exists(p, text.glob(p))`")
+#define GAVEL_FUSED_OPS(X)                                                                 \
+  X(LOCAL_FIELD, "LOAD_LOCAL FIELD")                                                       \
+  X(LOCAL_FIELD2, "LOAD_LOCAL FIELD FIELD")                                                \
+  X(GLOBAL_FIELD, "LOAD_GLOBAL FIELD")                                                     \
+  X(EQ_CONST, "CONST EQ")                                                                  \
+  X(NE_CONST, "CONST NE")                                                                  \
+  X(IN_CONST, "CONST IN")                                                                  \
+  X(CALL_PREPARED, "CALL with constant arguments after the first")                         \
+  X(EXISTS_GLOB, "the loop of `patterns.exists(p, text.glob(p))`")                         \
+  X(EXISTS_CALL, "the loop of `list.exists(x, f(x, y))`, y the same in every iteration")
 
 enum class FusedOp : int {
   kFirst = kNumOps - 1,
@@ -43,8 +44,9 @@ inline constexpr Op AsOp(FusedOp f) { return static_cast<Op>(static_cast<int>(f)
 // Appends the chunk's code (Program::Code) with the runs above fused to
 // *exec (which must not be Program::code). Two fused ops change their
 // operands: CALL_PREPARED's a is an index into program.index.prepared
-// (added here), b stays the argument count; EXISTS_GLOB's a is an index
-// into program.index.exists_glob, which keeps the ITER_INIT it replaces.
+// (added here), b stays the argument count; EXISTS_GLOB's and
+// EXISTS_CALL's a is an index into program.index.exists_loops, which
+// keeps the ITER_INIT they replace.
 void FuseSuperinstructions(Program& program, const Chunk& chunk, std::vector<Instr>* exec);
 
 }  // namespace gavel

@@ -190,12 +190,14 @@ Value CallBuiltin(EvalContext& ctx, int id, const PreparedCall* prepared, const 
   return result;
 }
 
-// EXISTS_GLOB's text (superinstructions.h), or null when its instructions
-// would not simply give a string: the loop then runs as written.
-const Value* LoopText(const EvalContext& ctx, const Frame& frame, const ExistsGlobSite& site) {
-  const int32_t a = site.text.a;
+// The argument of an EXISTS_GLOB or EXISTS_CALL loop that is the same in
+// every iteration (superinstructions.h), or null when its instructions
+// would not simply read it (a let not yet computed, a field path that
+// does not lead to a field): the loop then runs as written.
+const Value* LoopInvariant(const EvalContext& ctx, const Frame& frame, const ExistsLoopSite& site) {
+  const int32_t a = site.invariant.a;
   const Value* v = nullptr;
-  switch (site.text.op) {
+  switch (site.invariant.op) {
     case Op::LOAD_RULE_LET:
       if (!frame.let_ready[a]) return nullptr;
       [[fallthrough]];
@@ -214,7 +216,16 @@ const Value* LoopText(const EvalContext& ctx, const Frame& frame, const ExistsGl
     if (!v->is_message() || f >= v->message().fields.size()) return nullptr;
     v = &v->message().fields[f];
   }
-  return v->is_string() ? v : nullptr;
+  return v;
+}
+
+// Whether the loop's most instructions (`3 + body * n`: ITER_INIT, CONST,
+// STORE_LOCAL, n bodies and the last ITER_NEXT) fit in the budget, with
+// `spent` not yet added to ctx.cost: then no back edge inside it can be
+// the one where the budget runs out.
+bool LoopFits(const EvalContext& ctx, uint64_t spent, const ExistsLoopSite& site, size_t n) {
+  const uint64_t used = ctx.cost + spent;
+  return used <= ctx.budget && 3 + static_cast<uint64_t>(site.body) * n <= ctx.budget - used;
 }
 
 // Whether one of `patterns` matches `text` as a glob, the patterns tried in
@@ -653,21 +664,23 @@ L_CALL_PREPARED: {
   *sp++ = std::move(result);
 }
   NEXT();
+  // The fused loops (EXISTS_GLOB, EXISTS_CALL) run in one dispatch when
+  // the list is a list, the invariant argument can be read and the budget
+  // cannot run out inside the loop; they are charged what the loop would
+  // have run (ITER_INIT is counted): CONST and STORE_LOCAL, a body
+  // (ITER_NEXT to JUMP) per element tried, less the JUMP when one decides,
+  // plus the last ITER_NEXT when none does. Otherwise the loop runs as
+  // written, from its ITER_INIT.
 L_EXISTS_GLOB: {
-  // One dispatch for the loop when the patterns are a list of strings, the
-  // text a string and the budget cannot run out inside the loop; charged
-  // the instructions the loop would have run (ITER_INIT is counted): CONST
-  // and STORE_LOCAL, then per pattern tried a body (ITER_NEXT to JUMP),
-  // less the JUMP for a match, plus the last ITER_NEXT for none.
-  const ExistsGlobSite& site = prog.index.exists_glob[in->a];
+  // Every pattern a string, matched without a call; a pattern that is not
+  // a string or not a valid glob leaves the error to the loop as written.
+  const ExistsLoopSite& site = prog.index.exists_loops[in->a];
   const Value& patterns = sp[-1];
-  const Value* text = patterns.is_list() ? LoopText(ctx, frame, site) : nullptr;
-  if (text != nullptr) {
+  const Value* text = patterns.is_list() ? LoopInvariant(ctx, frame, site) : nullptr;
+  if (text != nullptr && text->is_string() && LoopFits(ctx, spent, site, patterns.list().elems.size())) {
     const auto& elems = patterns.list().elems;
-    const uint64_t most = 3 + static_cast<uint64_t>(site.body) * elems.size();
-    const uint64_t used = ctx.cost + spent;
     size_t tried = 0;
-    const int found = used <= ctx.budget && most <= ctx.budget - used ? AnyGlobMatches(elems, text->str(), &tried) : -1;
+    const int found = AnyGlobMatches(elems, text->str(), &tried);
     if (found >= 0) {
       ctx.NoteLength(elems.size());
       (--sp)->Clear();
@@ -676,6 +689,41 @@ L_EXISTS_GLOB: {
       pc = site.exit;
       goto next;
     }
+  }
+  in = &site.iter_init;
+  goto L_ITER_INIT;
+}
+L_EXISTS_CALL: {
+  // The calls the loop makes, accumulated as ACC_EXISTS does: the first
+  // true decides; else the first non-bool (an error) is the result.
+  const ExistsLoopSite& site = prog.index.exists_loops[in->a];
+  const Value& list = sp[-1];
+  const Value* y = list.is_list() ? LoopInvariant(ctx, frame, site) : nullptr;
+  if (y != nullptr && LoopFits(ctx, spent, site, list.list().elems.size())) {
+    const auto& elems = list.list().elems;
+    ctx.NoteLength(elems.size());
+    Value acc = Value::Bool(false);
+    Value args[2];
+    Value& x = args[site.var_first ? 0 : 1];
+    args[site.var_first ? 1 : 0].AssignBorrowed(*y);
+    size_t tried = 0;
+    bool found = false;
+    while (tried < elems.size() && !found) {
+      x.AssignBorrowed(elems[tried++]);  // the list stays on the stack until the loop ends
+      Value v = CallBuiltin(ctx, site.builtin, nullptr, args, 2);
+      if (v.is_bool()) {
+        found = v.bool_value();
+      } else if (!acc.is_error()) {
+        acc = NotBool(v, "exists()");
+        acc.Own();  // an error argument comes back borrowed from its slot
+      }
+    }
+    if (found) acc = Value::Bool(true);
+    (--sp)->Clear();
+    L[site.acc] = std::move(acc);
+    spent += static_cast<uint64_t>(site.body) * tried + (found ? 1 : 3);
+    pc = site.exit;
+    goto next;
   }
   in = &site.iter_init;
   goto L_ITER_INIT;
