@@ -396,6 +396,13 @@ class PolicyGen {
             const std::string g = Fresh();
             return absl::StrCat("agent.grants.exists(", g, ", ", g, ".covers(", StepLeaf(env), "))");
           });
+          nodes.push_back([&] {  // a glob loop inside a loop (EXISTS_GLOB, superinstructions.h)
+            const std::string g = Fresh(), p = Fresh();
+            const std::string text =
+                r_.Chance(50) ? absl::StrCat(StepLeaf(env), ".resource.namespace") : sub(T::kString);
+            return absl::StrCat("agent.grants.exists(", g, ", ", g, ".namespaces.exists(", p, ", ", text, ".glob(", p,
+                                ")))");
+          });
           nodes.push_back([&] {
             return absl::StrCat("type(", StepLeaf(env), ".args.", r_.Pick(kArgKeys), ") == ",
                                 r_.Chance(50) ? "int" : "string");
@@ -638,11 +645,14 @@ std::string GeneratePlanJson(uint64_t seed) {
   }
   std::vector<std::string> grants;
   const int g = r.Below(3);
+  // Namespace patterns: `*`, literal and `prefix*`, or a compiled glob and
+  // an invalid one (an error for covers() and the glob loops).
+  static const char* kNamespaces[] = {"\"*\"", "\"team-*\", \"prod\"", "\"t?am-[ab]*\", \"[\""};
   for (int i = 0; i < g; ++i) {
     grants.push_back(absl::StrCat(
         "{\"id\": \"g", i, "\", \"actions\": [", r.Chance(50) ? "\"kubectl.*\"" : "\"http.get\", \"velero.*\"",
         "], \"verbs\": [", r.Chance(50) ? "\"*\"" : "\"get\", \"delete\"", "], \"resources\": [",
-        r.Chance(50) ? "\"*\"" : "\"Pod\"", "], \"namespaces\": [", r.Chance(50) ? "\"*\"" : "\"team-*\", \"prod\"",
+        r.Chance(50) ? "\"*\"" : "\"Pod\"", "], \"namespaces\": [", kNamespaces[r.Below(3)],
         "], \"clusters\": [\"*\"]", r.Chance(50) ? ", \"expires_at\": \"2026-03-05T00:00:00Z\"" : "", "}"));
   }
   std::string context = absl::StrCat("{\"environment\": ", q(r.Chance(50) ? "prod" : "dev"),
