@@ -523,14 +523,19 @@ GlobMatcher::GlobMatcher(std::string_view pattern) : pattern_(pattern) {
 }
 
 absl::StatusOr<bool> GlobMatcher::Match(std::string_view text) const {
+  if (kind_ == Kind::kOther) return MatchCompiled(pattern_, text);
+  return MatchSimple(text);
+}
+
+bool GlobMatcher::MatchSimple(std::string_view text) const {
   switch (kind_) {
-    case Kind::kLiteral: return pattern_ == text;
+    case Kind::kLiteral: return SameText(pattern_, text);
     case Kind::kAnything: return true;
-    case Kind::kOther: return MatchCompiled(pattern_, text);
+    case Kind::kOther: return false;  // not simple: Match() compiles it
     case Kind::kStar: break;
   }
-  if (text.size() < prefix_.size() + suffix_.size() || text.substr(0, prefix_.size()) != prefix_ ||
-      text.substr(text.size() - suffix_.size()) != suffix_) {
+  if (text.size() < prefix_.size() + suffix_.size() || !SameText(text.substr(0, prefix_.size()), prefix_) ||
+      !SameText(text.substr(text.size() - suffix_.size()), suffix_)) {
     return false;
   }
   // The star's part must not cross a `/`.

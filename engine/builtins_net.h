@@ -156,12 +156,20 @@ class GlobMatcher {
   absl::StatusOr<bool> Match(std::string_view text) const;
   // Matched without compiling (and so never an error).
   bool simple() const { return kind_ != Kind::kOther; }
+  // Match() of a simple() pattern, without a status.
+  bool MatchSimple(std::string_view text) const;
 
  private:
   enum class Kind : uint8_t { kLiteral, kStar, kAnything, kOther };
   Kind kind_ = Kind::kLiteral;
   std::string_view pattern_, prefix_, suffix_;  // prefix_ and suffix_: around kStar's star
 };
+
+// a == b for the short texts of plans and policies: most different ones
+// differ in size or first byte, which are compared before calling memcmp.
+inline bool SameText(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a.compare(b) == 0));
+}
 
 // Whether `text` matches `pattern`, or the InvalidArgument error of an
 // invalid pattern. The fast path of every glob in the engine: literal,

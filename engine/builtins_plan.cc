@@ -216,10 +216,15 @@ bool ListMatches(const Value& patterns, std::string_view value, GlobList* globs,
     const std::string& pattern = elems[k].str();
     if (IsStar(pattern)) return true;
     if (globs == nullptr) {
-      if (pattern == value) return true;
+      if (SameText(pattern, value)) return true;
       continue;
     }
-    absl::StatusOr<bool> matched = globs->At(k).Match(value);
+    const GlobMatcher& glob = globs->At(k);
+    if (glob.simple()) {
+      if (glob.MatchSimple(value)) return true;
+      continue;
+    }
+    absl::StatusOr<bool> matched = glob.Match(value);
     if (!matched.ok()) {
       *error = Value::Error(
           absl::StrCat("covers(): grant ", std::string(field), ": ", std::string(matched.status().message())));

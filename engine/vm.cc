@@ -234,9 +234,16 @@ bool LoopFits(const EvalContext& ctx, uint64_t spent, const ExistsLoopSite& site
 int AnyGlobMatches(const std::vector<Value>& patterns, std::string_view text, size_t* tried) {
   for (size_t k = 0; k < patterns.size(); ++k) {
     if (!patterns[k].is_string()) return -1;
-    const absl::StatusOr<bool> matched = MatchGlob(patterns[k].str(), text);
-    if (!matched.ok()) return -1;
-    if (*matched) {
+    const GlobMatcher glob(patterns[k].str());
+    bool matched;
+    if (glob.simple()) {
+      matched = glob.MatchSimple(text);
+    } else {
+      const absl::StatusOr<bool> compiled = glob.Match(text);
+      if (!compiled.ok()) return -1;
+      matched = *compiled;
+    }
+    if (matched) {
       *tried = k + 1;
       return 1;
     }
