@@ -131,26 +131,6 @@ struct PreparedSite {
   std::unique_ptr<PreparedCall> call;
 };
 
-// A loop `list.exists(x, f(a, b))` where f is a built-in of two arguments
-// (not one charged by collection size), one of them the loop's variable and
-// the other the same in every iteration (superinstructions.h, EXISTS_GLOB
-// and EXISTS_CALL): one dispatch runs the loop, charged the instructions
-// the loop would have run.
-struct ExistsLoopSite {
-  Instr iter_init;  // what the fused instruction stands for
-  // The argument that does not change: LOAD_LOCAL, LOAD_RULE_LET,
-  // LOAD_GLOBAL, LOAD_VAR, LOAD_PARAM or CONST, then FIELD
-  // fields[0..num_fields).
-  Instr invariant;
-  int32_t fields[2] = {0, 0};
-  int num_fields = 0;
-  int builtin = -1;
-  bool var_first = false;  // f(x, invariant), else f(invariant, x)
-  int32_t acc = 0;   // the slot holding the result after the loop
-  int32_t exit = 0;  // where the loop leaves to (an index into the chunk)
-  int32_t body = 0;  // instructions of an iteration that does not decide
-};
-
 // Message fields to follow from a rule's element, as FIELD instructions
 // would: `step.resource.namespace` is depth 2.
 struct FieldPath {
@@ -193,6 +173,24 @@ inline const Value* FollowPath(const FieldPath& path, const Value& from) {
   }
   return v;
 }
+
+// A loop `list.exists(x, f(a, b))` where f is a built-in of two arguments
+// (not one charged by collection size), one of them the loop's variable and
+// the other the same in every iteration (superinstructions.h, EXISTS_GLOB
+// and EXISTS_CALL): one dispatch runs the loop, charged the instructions
+// the loop would have run.
+struct ExistsLoopSite {
+  Instr iter_init;  // what the fused instruction stands for
+  // The argument that does not change: LOAD_LOCAL, LOAD_RULE_LET,
+  // LOAD_GLOBAL, LOAD_VAR, LOAD_PARAM or CONST, then the FIELDs of `path`.
+  Instr invariant;
+  FieldPath path;
+  int builtin = -1;
+  bool var_first = false;  // f(x, invariant), else f(invariant, x)
+  int32_t acc = 0;   // the slot holding the result after the loop
+  int32_t exit = 0;  // where the loop leaves to (an index into the chunk)
+  int32_t body = 0;  // instructions of an iteration that does not decide
+};
 
 struct ExecIndex {
   // Per rule: it ranges over plan.steps (its range chunk is `plan.steps`,

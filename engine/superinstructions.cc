@@ -68,7 +68,9 @@ Op ExistsLoop(Program& program, std::span<const Instr> code, size_t i, int* site
       case Op::LOAD_GLOBAL: case Op::LOAD_VAR: case Op::LOAD_PARAM: case Op::CONST: break;
       default: return 0;
     }
-    for (++k; k < n && code[k].op == Op::FIELD && site.num_fields < 2; ++k) site.fields[site.num_fields++] = code[k].a;
+    for (++k; k < n && code[k].op == Op::FIELD && site.path.depth < 2; ++k) {
+      site.path.field[site.path.depth++] = code[k].a;
+    }
     return k;
   };
   size_t k = i + 4;

@@ -211,12 +211,7 @@ const Value* LoopInvariant(const EvalContext& ctx, const Frame& frame, const Exi
     case Op::CONST: v = &ctx.program->constants[a]; break;
     default: return nullptr;
   }
-  for (int i = 0; i < site.num_fields; ++i) {
-    const size_t f = static_cast<size_t>(site.fields[i]);
-    if (!v->is_message() || f >= v->message().fields.size()) return nullptr;
-    v = &v->message().fields[f];
-  }
-  return v;
+  return FollowPath(site.path, *v);
 }
 
 // Whether the loop's most instructions (`3 + body * n`: ITER_INIT, CONST,
