@@ -2,7 +2,7 @@
 //   W1 one step x 10 rules; W2 20 steps x 25 rules; W3 200 steps x 100 rules;
 //   W4 compiling 1,000 rules, and loading them from a bundle; W5 JSON text to decision (1, 20, 200 steps),
 //   also through the C API (W5_capi);
-//   W6 W2 on 1 and 2 threads sharing one compiled policy; KindsOfW2 W2 split by rule kind.
+//   W6 W2 on 1 and 2 threads sharing one compiled policy; KindsOfW2, KindsOfW3 W2 and W3 split by rule kind.
 // Each reports ns per plan and per step (counters) and heap allocations per
 // evaluation. Run pinned to one core (except W6):
 //   taskset -c 1 build/bench/gavel_workloads --benchmark_filter=W2
@@ -185,12 +185,12 @@ void W6(benchmark::State& state) {
 }
 BENCHMARK(W6)->Threads(1)->Threads(2)->UseRealTime();
 
-// W2 split by rule kind: only the generated rules of kind k (i % 6 == k,
-// bench/workloads.cc: egress, scope, window, coverage, backup, data flow),
-// to see where W2's time goes. Not in bench/run's summary.
-void KindsOfW2(benchmark::State& state) {
+// W2 and W3 split by rule kind: only the generated rules of kind k
+// (i % 6 == k, bench/workloads.cc: egress, scope, window, coverage, backup,
+// data flow), to see where the time goes. Not in bench/run's summary.
+void KindsOf(benchmark::State& state, int rules, int steps) {
   const int k = static_cast<int>(state.range(0));
-  std::string text = GeneratePolicy(25);
+  std::string text = GeneratePolicy(rules);
   std::string out = "package w\n\n";
   size_t pos = text.find("rule ");
   int i = 0;
@@ -207,14 +207,17 @@ void KindsOfW2(benchmark::State& state) {
     std::cerr << diags.Format();
     std::abort();
   }
-  const Plan plan = Decode(20);
+  const Plan plan = Decode(steps);
   Decision d = Evaluate(*policy, plan);
   const uint64_t before = AllocationCount();
   for (auto _ : state) benchmark::DoNotOptimize(Evaluate(*policy, plan));
-  SetCounters(state, 20, AllocationCount() - before);
+  SetCounters(state, steps, AllocationCount() - before);
   state.counters["findings"] = static_cast<double>(d.violations.size() + d.warnings.size());
 }
+void KindsOfW2(benchmark::State& state) { KindsOf(state, 25, 20); }
+void KindsOfW3(benchmark::State& state) { KindsOf(state, 100, 200); }
 BENCHMARK(KindsOfW2)->DenseRange(0, 5);
+BENCHMARK(KindsOfW3)->DenseRange(0, 5);
 
 }  // namespace
 }  // namespace gavel::bench

@@ -260,7 +260,8 @@ class RuleRunner {
       if (holds == 0) return !CheckBudget(rule, StepRef(elems[pos]));
       return run_element(pos, holds == 1);
     };
-    if (const int guard = index_.rule_guard[r]; guard >= 0) {
+    const int guard = index_.rule_guard[r];
+    if (guard >= 0 && (when_pred < 0 || ws_.cells.empty())) {
       // The rule index: only the steps the rule's guard accepts.
       for (int pos : ws_.guard_steps[guard]) {
         if (!visit(static_cast<size_t>(pos))) return;
@@ -272,10 +273,18 @@ class RuleRunner {
       // rejects (most) are charged and skipped a word at a time.
       const StepPredicate& pred = index_.predicates[when_pred];
       const size_t words = (elems.size() + 63) / 64;
-      ws_.pred_bits.resize(2 * words);
+      ws_.pred_bits.assign(3 * words, 0);
       uint64_t* const holds = ws_.pred_bits.data();
       uint64_t* const unknown = holds + words;
       TestStepPredicateBits(pred, ws_.cells.data(), elems.size(), holds, unknown);
+      // With a guard, the steps it does not accept are not the rule's at
+      // all (not tested, not charged), as on the rule index's path above.
+      uint64_t* const accepted = unknown + words;
+      if (guard >= 0) {
+        for (int pos : ws_.guard_steps[guard]) accepted[pos / 64] |= uint64_t{1} << (pos % 64);
+      } else {
+        std::fill(accepted, accepted + words, ~uint64_t{0});
+      }
       const uint64_t charge = pred.cost;
       const uint64_t budget = ctx_.budget;
       // Kept in a register across the rejected steps, not in ctx_ (memory).
@@ -312,7 +321,7 @@ class RuleRunner {
       }
       for (size_t w = 0; w < words; ++w) {
         const size_t m = std::min<size_t>(64, elems.size() - w * 64);
-        const uint64_t all = m == 64 ? ~uint64_t{0} : (uint64_t{1} << m) - 1;
+        const uint64_t all = (m == 64 ? ~uint64_t{0} : (uint64_t{1} << m) - 1) & accepted[w];
         const uint64_t skip = excused != nullptr ? excused[w] : excused_all;
         uint64_t run = ((holds[w] & ~skip) | unknown[w]) & all;
         uint64_t rejected = all & ~run;  // not yet charged

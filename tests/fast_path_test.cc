@@ -135,6 +135,78 @@ TEST_CASE("rule index: a guarded rule runs only on the steps its guard accepts")
   CHECK(stats.rule_costs[by_kind] == 0);
 }
 
+// Steps `first`..`first + n - 1` of a plan cycling through kinds each guard
+// of kGuarded accepts or not.
+std::string GuardedPlan(int first, int n) {
+  static const char* const kinds[] = {
+      R"("action": "http.post", "verb": "post", "network": {"host": "x", "egress": true})",
+      R"("action": "kubectl.delete", "verb": "delete", "resource": {"kind": "Pod", "namespace": "prod"})",
+      R"("action": "kubectl.get", "verb": "get", "resource": {"kind": "Secret", "namespace": "dev"})",
+      R"("action": "kubectl.patch", "verb": "patch", "resource": {"kind": "Pod", "namespace": "prod"})",
+      R"("action": "http.post", "verb": "post", "network": {"host": "x", "egress": false})"};
+  std::string json = R"({"steps": [)";
+  for (int i = first; i < first + n; ++i) {
+    absl::StrAppend(&json, i > first ? ", " : "", R"({"id": "s)", i, R"(", )", kinds[(i * 7 + i / 3) % 5], "}");
+  }
+  return json + "]}";
+}
+
+TEST_CASE("rule index: with the `when` tested as bitsets, a guard still skips and charges as step by step") {
+  // Plans of more than two steps test a native `when` on all steps at once
+  // (bitsets), those of one step step by step over the guard's steps. Each
+  // step's work is its own here, so the long plan's costs, findings and
+  // budget errors follow from the one-step plans'.
+  auto policy = Compile(kGuarded);
+  const size_t num_rules = policy->program().rules.size();
+  const int n = 70;  // past one 64-bit word
+  std::vector<std::vector<uint64_t>> cost(num_rules, std::vector<uint64_t>(n));
+  std::vector<std::vector<bool>> fired(num_rules, std::vector<bool>(n));
+  for (int i = 0; i < n; ++i) {
+    CostStats stats;
+    Decision d = EvaluateWithCost(*policy, MustPlan(GuardedPlan(i, 1)), &stats);
+    for (size_t r = 0; r < num_rules; ++r) cost[r][i] = stats.rule_costs[r];
+    for (const Violation& v : d.violations) {
+      for (size_t r = 0; r < num_rules; ++r) {
+        if (v.rule == policy->program().rules[r].qualified) fired[r][i] = true;
+      }
+    }
+  }
+  const Plan plan = MustPlan(GuardedPlan(0, n));
+  CostStats stats;
+  Decision d = EvaluateWithCost(*policy, plan, &stats);
+  std::vector<std::string> expected;
+  for (size_t r = 0; r < num_rules; ++r) {
+    uint64_t sum = 0;
+    for (int i = 0; i < n; ++i) {
+      sum += cost[r][i];
+      if (fired[r][i]) expected.push_back(absl::StrCat(policy->program().rules[r].qualified, "@s", i));
+    }
+    INFO(policy->program().rules[r].name);
+    CHECK(stats.rule_costs[r] == sum);
+  }
+  CHECK(Fired(d) == expected);
+
+  // Every budget up to the whole cost: the error names the rule and step
+  // at which the running total first passes it.
+  for (uint64_t budget = 0; budget < stats.total; budget += 7) {
+    CompileOptions options;
+    options.cost_budget = budget;
+    auto limited = Compile(kGuarded, options);
+    Decision out = Evaluate(*limited, plan);
+    uint64_t total = 0;
+    std::string where;
+    for (size_t r = 0; r < num_rules && where.empty(); ++r) {
+      for (int i = 0; i < n && where.empty(); ++i) {
+        total += cost[r][i];
+        if (total > budget) where = absl::StrCat(policy->program().rules[r].qualified, "@s", i);
+      }
+    }
+    INFO("budget " << budget);
+    REQUIRE(out.errors.size() == 1);
+    CHECK(out.errors[0].rule + "@" + out.errors[0].step == where);
+  }
+}
+
 TEST_CASE("shared conditions: the same condition in several rules, computed once per step") {
   auto policy = Compile(R"(package p
 rule one {
