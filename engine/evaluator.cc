@@ -60,7 +60,14 @@ struct Workspace {
   std::vector<std::vector<int>> guard_steps;  // per rule guard: the positions of the steps it accepts
   // Per predicate column (ExecIndex::columns), each step's code (StepCell).
   std::vector<uint32_t> cells;
-  std::vector<uint64_t> pred_bits;  // a rule's `when` predicate over the steps (TestStepPredicateBits)
+  // Per predicate (ExecIndex::predicates), its bits over the steps
+  // (TestStepPredicateBits: `holds`, then `unknown`, words_per_pred each),
+  // made by the first rule that needs them (pred_ready) and shared by the
+  // rules with the same `when`.
+  std::vector<uint64_t> pred_bits;
+  std::vector<char> pred_ready;
+  size_t pred_words = 0;
+  std::vector<uint64_t> accepted;  // the steps a rule's guard accepts, as bits
   // Shared conditions' results (ExecIndex::chunk_memo), by memo slot and
   // step position; `memo_used` lists the entries to clear at the end.
   std::vector<Value> memo;
@@ -160,6 +167,11 @@ void IndexSteps(const ExecIndex& index, const std::vector<Value>& steps, Workspa
     for (const ExecIndex::Column& column : index.columns) {
       for (const Value& step : steps) *cell++ = StepCell(column, step);
     }
+    // Room for the predicates' bits (RuleRunner::Run), made when first needed.
+    ws.pred_words = (steps.size() + 63) / 64;
+    ws.pred_ready.assign(index.predicates.size(), 0);
+    const size_t bits = 2 * ws.pred_words * index.predicates.size();
+    if (ws.pred_bits.size() < bits) ws.pred_bits.resize(bits);
   }
   const size_t memo_size = index.memo_per_step.size() * std::max<size_t>(steps.size(), 1);
   if (ws.memo.size() < memo_size) {
@@ -272,18 +284,19 @@ class RuleRunner {
       // The predicate tested on all steps at once, as bitsets; the steps it
       // rejects (most) are charged and skipped a word at a time.
       const StepPredicate& pred = index_.predicates[when_pred];
-      const size_t words = (elems.size() + 63) / 64;
-      ws_.pred_bits.assign(3 * words, 0);
-      uint64_t* const holds = ws_.pred_bits.data();
-      uint64_t* const unknown = holds + words;
-      TestStepPredicateBits(pred, ws_.cells.data(), elems.size(), holds, unknown);
+      const size_t words = ws_.pred_words;
+      uint64_t* const holds = ws_.pred_bits.data() + 2 * words * static_cast<size_t>(when_pred);
+      const uint64_t* const unknown = holds + words;
+      if (!ws_.pred_ready[when_pred]) {
+        ws_.pred_ready[when_pred] = 1;
+        TestStepPredicateBits(pred, ws_.cells.data(), elems.size(), holds, holds + words);
+      }
       // With a guard, the steps it does not accept are not the rule's at
       // all (not tested, not charged), as on the rule index's path above.
-      uint64_t* const accepted = unknown + words;
+      ws_.accepted.assign(words, guard >= 0 ? 0 : ~uint64_t{0});
+      uint64_t* const accepted = ws_.accepted.data();
       if (guard >= 0) {
         for (int pos : ws_.guard_steps[guard]) accepted[pos / 64] |= uint64_t{1} << (pos % 64);
-      } else {
-        std::fill(accepted, accepted + words, ~uint64_t{0});
       }
       const uint64_t charge = pred.cost;
       const uint64_t budget = ctx_.budget;

@@ -299,8 +299,12 @@ void FindStepPredicates(Program& p) {
     for (int c : {rule.when_chunk, rule.unless_chunk}) {
       StepPredicate pred;
       if (!IsChunk(p, c) || !FindPredicate(p, p.Code(c), rule.iter_slot, &pred)) continue;
-      x.chunk_predicate[c] = static_cast<int>(x.predicates.size());
-      x.predicates.push_back(std::move(pred));
+      // The same predicate in several rules (`step.action == "http.post"`)
+      // is one: its bits over a plan's steps are then made once
+      // (evaluator.cc, PredicateBits).
+      auto same = std::find(x.predicates.begin(), x.predicates.end(), pred);
+      x.chunk_predicate[c] = static_cast<int>(same - x.predicates.begin());
+      if (same == x.predicates.end()) x.predicates.push_back(std::move(pred));
     }
   }
   // Number the paths and the strings (prepare.h, StepCell). The ids are

@@ -156,10 +156,17 @@ struct StepPredicate {
     // (ExecIndex::columns), and the texts' ids in that column.
     int column = -1;
     absl::InlinedVector<uint32_t, 4> ids;
+    // The same test: path, operator and strings (before the columns are numbered).
+    bool operator==(const Atom& o) const {
+      return depth == o.depth && field[0] == o.field[0] && (depth < 2 || field[1] == o.field[1]) && op == o.op &&
+             texts == o.texts;
+    }
   };
   absl::InlinedVector<Atom, 2> atoms;
   bool any = false;     // joined by || (else &&)
   uint32_t cost = 0;    // the chunk's length: what running it costs at most
+
+  bool operator==(const StepPredicate& o) const { return atoms == o.atoms && any == o.any && cost == o.cost; }
 };
 
 // The value at `path` (its depth fields, followed from `from`), or null

@@ -207,6 +207,61 @@ TEST_CASE("rule index: with the `when` tested as bitsets, a guard still skips an
   }
 }
 
+TEST_CASE("step predicates: rules with the same `when` share one predicate and its bits") {
+  const std::string rules = R"(package p
+rule a {
+  deny
+  for step in plan.steps
+  when step.verb in ["delete", "patch"] && step.resource.namespace == "prod"
+}
+rule c {
+  deny
+  for step in plan.steps
+  when step.resource.namespace == "prod" && step.verb in ["delete", "patch"]
+}
+rule d {
+  deny
+  for step in plan.steps
+  when step.verb in ["patch"] && step.resource.namespace == "prod"
+}
+// After c and d, so that a's bits are not simply the last ones made.
+rule b {
+  deny
+  for s in plan.steps
+  when s.verb in ["delete", "patch"] && s.resource.namespace == "prod"
+  unless s.action == "kubectl.patch"
+}
+)";
+  auto policy = Compile(rules);
+  const ExecIndex& index = policy->program().index;
+  const auto& compiled = policy->program().rules;
+  auto when_pred = [&](const char* name) { return index.chunk_predicate[compiled[RuleIndex(*policy, name)].when_chunk]; };
+  REQUIRE(when_pred("a") >= 0);
+  CHECK(when_pred("b") == when_pred("a"));  // the loop variable's name does not matter
+  CHECK(when_pred("c") != when_pred("a"));  // atoms in another order: another predicate
+  CHECK(when_pred("d") != when_pred("a"));
+  // Each rule reports and costs what it does alone.
+  const Plan plan = MustPlan(GuardedPlan(0, 70));
+  CostStats stats;
+  Decision all = EvaluateWithCost(*policy, plan, &stats);
+  for (const char* name : {"a", "b", "c", "d"}) {
+    std::string alone = "package p\n";
+    const size_t at = rules.find(absl::StrCat("rule ", name, " {"));
+    alone += rules.substr(at, rules.find("}\n", at) + 2 - at);
+    auto one = Compile(alone);
+    CostStats one_stats;
+    Decision d = EvaluateWithCost(*one, plan, &one_stats);
+    std::vector<std::string> mine;
+    for (const std::string& f : Fired(all)) {
+      if (f.rfind(absl::StrCat("p.", name, "@"), 0) == 0) mine.push_back(f);
+    }
+    INFO(name);
+    CHECK(Fired(d) == mine);
+    CHECK(!mine.empty());
+    CHECK(one_stats.total == stats.rule_costs[RuleIndex(*policy, name)]);
+  }
+}
+
 TEST_CASE("shared conditions: the same condition in several rules, computed once per step") {
   auto policy = Compile(R"(package p
 rule one {
