@@ -52,6 +52,7 @@
 #include "engine/builtins_net.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -251,9 +252,13 @@ WideBlock::WideBlock(const Cidr& cidr) {
 }
 
 bool WideBlock::Contains(const IpAddress& ip) const {
-  if (!ip.v6 && !holds_ipv4_) return false;
   uint64_t addr[2];
   ToWords(ip, addr);
+  return ContainsWords(addr, ip.v6);
+}
+
+bool WideBlock::ContainsWords(const uint64_t addr[2], bool v6) const {
+  if (!v6 && !holds_ipv4_) return false;
   return (addr[0] & mask_[0]) == net_[0] && (addr[1] & mask_[1]) == net_[1];
 }
 
@@ -588,6 +593,52 @@ Value InCidr(const Value* args, size_t argc) {
   return Value::Bool(found);
 }
 
+// Addresses parsed from text, per thread, by where the text is: the
+// egress rules of a policy each ask about the same step's address, so
+// most calls find it parsed. An entry serves only the same text (compared:
+// a string freed since may have left another at that address).
+class IpMemo {
+ public:
+  struct Parsed {
+    bool ok = false;
+    bool v6 = false;
+    uint64_t words[2] = {0, 0};  // ToWords
+  };
+  const Parsed& Parse(std::string_view text) {
+    if (text.size() > kMaxText) return Fill(&spare_, text);
+    const auto at = reinterpret_cast<uintptr_t>(text.data());
+    Entry& e = entries_[((at >> 4) ^ (at >> 10)) % kEntries];
+    if (e.data == text.data() && e.size == text.size() && std::memcmp(e.text, text.data(), text.size()) == 0) {
+      return e.parsed;
+    }
+    e.data = text.data();
+    e.size = text.size();
+    std::memcpy(e.text, text.data(), text.size());
+    return Fill(&e.parsed, text);
+  }
+
+ private:
+  static constexpr size_t kMaxText = 48;  // the longest address text is 45 (`ffff:...:255.255.255.255`)
+  static constexpr size_t kEntries = 64;
+  struct Entry {
+    const char* data = nullptr;
+    size_t size = 0;
+    char text[kMaxText];
+    Parsed parsed;
+  };
+  static const Parsed& Fill(Parsed* out, std::string_view text) {
+    std::optional<IpAddress> ip = ParseIp(text);
+    out->ok = ip.has_value();
+    if (ip) {
+      out->v6 = ip->v6;
+      ToWords(*ip, out->words);
+    }
+    return *out;
+  }
+  Entry entries_[kEntries];
+  Parsed spare_;
+};
+
 // ip.in_cidr(constant blocks): the blocks parsed once.
 class PreparedInCidr final : public PreparedCall {
  public:
@@ -614,11 +665,12 @@ class PreparedInCidr final : public PreparedCall {
     return prepared;
   }
   Value Call(const Value* args, size_t argc) const override {
-    std::optional<IpAddress> ip;
-    if (argc == 2 && args[0].is_string()) ip = ParseIp(args[0].str());
-    if (!ip) return InCidr(args, argc);  // its error
+    if (argc != 2 || !args[0].is_string()) return InCidr(args, argc);  // its error
+    thread_local IpMemo memo;
+    const IpMemo::Parsed& ip = memo.Parse(args[0].str());
+    if (!ip.ok) return InCidr(args, argc);  // its error
     for (const WideBlock& block : blocks_) {
-      if (block.Contains(*ip)) return Value::Bool(true);
+      if (block.ContainsWords(ip.words, ip.v6)) return Value::Bool(true);
     }
     return Value::Bool(false);
   }

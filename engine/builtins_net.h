@@ -81,6 +81,9 @@ class WideBlock {
  public:
   explicit WideBlock(const Cidr& cidr);
   bool Contains(const IpAddress& ip) const;
+  // The same for an address as two big-endian words of the 128-bit space
+  // (IPv4 as ::ffff:a.b.c.d), and whether it was written as IPv6.
+  bool ContainsWords(const uint64_t addr[2], bool v6) const;
 
  private:
   uint64_t net_[2] = {0, 0};

@@ -620,6 +620,43 @@ rule hours {
   CHECK(d.errors[0].message == "invalid IP address `10.1.2`");
 }
 
+TEST_CASE("prepared calls: in_cidr reuses a parsed address only for the same text") {
+  // Strings made during the evaluation: each is freed before the next is
+  // made, often at the same address, with other text.
+  auto made = EvaluateExpression(
+      R"([0, 1, 0, 1, 2].map(i, ["10.0.0.1", "11.0.0.1", "10.0.0.x"][i] + "").map(a, isIP(a) && a.in_cidr(["10.0.0.0/8"])))",
+      nullptr);
+  INFO(made.status());
+  REQUIRE(made.ok());
+  CHECK(made->DebugString() == "[true, false, true, false, false]");
+  auto built = EvaluateExpression(R"([0, 1, 0, 1].map(i, ("1" + string(i) + ".0.0.1").in_cidr(["10.0.0.0/8"])))", nullptr);
+  REQUIRE(built.ok());
+  CHECK(built->DebugString() == "[true, false, true, false]");
+  // Plans one after another (the next often where the last one was), with
+  // addresses of the same length in and out of the block, and invalid.
+  auto policy = Compile(R"(package p
+rule internal {
+  deny
+  for step in plan.steps
+  unless step.network.ip.in_cidr(["10.0.0.0/8"])
+}
+)");
+  const char* ips[] = {"10.0.0.1", "11.0.0.1", "10.0.0.2", "10.0.0.x", "::ffff:10.0.0.1", "::ffff:11.0.0.1"};
+  for (int round = 0; round < 60; ++round) {
+    const std::string ip = ips[(round * 5) % 6];
+    const Plan plan = MustPlan(absl::StrCat(R"({"steps": [{"id": "s", "network": {"ip": ")", ip, R"("}}]})"));
+    Decision d = Evaluate(*policy, plan);
+    INFO(ip);
+    if (ip == "10.0.0.x") {
+      REQUIRE(d.errors.size() == 1);
+      CHECK(d.errors[0].message == "invalid IP address `10.0.0.x`");
+    } else {
+      CHECK(d.errors.empty());
+      CHECK(d.violations.size() == (ip.find("11.") != std::string::npos ? 1u : 0u));
+    }
+  }
+}
+
 TEST_CASE("prepared calls: a constant glob is classified or compiled once, same results and errors") {
   auto policy = Compile(R"(package p
 rule mesh {
