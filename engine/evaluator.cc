@@ -68,6 +68,11 @@ struct Workspace {
   std::vector<char> pred_ready;
   size_t pred_words = 0;
   std::vector<uint64_t> accepted;  // the steps a rule's guard accepts, as bits
+  // With the steps' codes and ExecIndex::guards_by_column: per guard, the
+  // steps it accepts as bits (pred_words words each), made from the codes;
+  // guard_steps is then not filled.
+  bool guards_as_bits = false;
+  std::vector<uint64_t> guard_bits;
   // Shared conditions' results (ExecIndex::chunk_memo), by memo slot and
   // step position; `memo_used` lists the entries to clear at the end.
   std::vector<Value> memo;
@@ -142,22 +147,11 @@ const std::string& GuardedField(const MessageData& step, RuleGuard::Field field)
   return *empty;
 }
 
-// The rule index at work: one hash lookup per step and guarded field finds
-// the guards (and so the rules) that accept the step. Also reads the steps'
-// predicate codes and sizes the memo.
+// Reads the steps' predicate codes, and puts the rule index to work: the
+// guards (and so the rules) that accept each step, from the codes when
+// every guard has a column, else by one hash lookup per step and guarded
+// field. Also sizes the memo.
 void IndexSteps(const ExecIndex& index, const std::vector<Value>& steps, Workspace& ws) {
-  if (ws.guard_steps.size() < index.guards.size()) ws.guard_steps.resize(index.guards.size());
-  for (size_t g = 0; g < index.guards.size(); ++g) ws.guard_steps[g].clear();
-  for (int f = 0; f < 3 && !index.guards.empty(); ++f) {
-    const auto& by_value = index.by_value[f];
-    if (by_value.empty()) continue;
-    for (size_t i = 0; i < steps.size(); ++i) {
-      if (!steps[i].is_message()) continue;
-      auto it = by_value.find(GuardedField(steps[i].message(), static_cast<RuleGuard::Field>(f)));
-      if (it == by_value.end()) continue;
-      for (int g : it->second) ws.guard_steps[g].push_back(static_cast<int>(i));
-    }
-  }
   // A plan of a step or two reads each path about once anyway: there the
   // predicates read the plan (no cells).
   ws.cells.clear();
@@ -172,6 +166,34 @@ void IndexSteps(const ExecIndex& index, const std::vector<Value>& steps, Workspa
     ws.pred_ready.assign(index.predicates.size(), 0);
     const size_t bits = 2 * ws.pred_words * index.predicates.size();
     if (ws.pred_bits.size() < bits) ws.pred_bits.resize(bits);
+  }
+  ws.guards_as_bits = !ws.cells.empty() && index.guards_by_column;
+  if (ws.guards_as_bits) {
+    // The guards' steps from the codes of their columns, 64 at a time.
+    const size_t n = steps.size(), words = ws.pred_words;
+    ws.guard_bits.resize(index.guards.size() * words);
+    for (size_t g = 0; g < index.guards.size(); ++g) {
+      const RuleGuard& guard = index.guards[g];
+      const uint32_t* codes = ws.cells.data() + static_cast<size_t>(guard.column) * n;
+      for (size_t w = 0; w < words; ++w) {
+        uint64_t unknown;
+        AtomBits(Op::IN, guard.ids.data(), guard.ids.size(), codes + 64 * w, std::min<size_t>(64, n - 64 * w),
+                 &ws.guard_bits[g * words + w], &unknown);
+      }
+    }
+  } else {
+    if (ws.guard_steps.size() < index.guards.size()) ws.guard_steps.resize(index.guards.size());
+    for (size_t g = 0; g < index.guards.size(); ++g) ws.guard_steps[g].clear();
+    for (int f = 0; f < 3 && !index.guards.empty(); ++f) {
+      const auto& by_value = index.by_value[f];
+      if (by_value.empty()) continue;
+      for (size_t i = 0; i < steps.size(); ++i) {
+        if (!steps[i].is_message()) continue;
+        auto it = by_value.find(GuardedField(steps[i].message(), static_cast<RuleGuard::Field>(f)));
+        if (it == by_value.end()) continue;
+        for (int g : it->second) ws.guard_steps[g].push_back(static_cast<int>(i));
+      }
+    }
   }
   const size_t memo_size = index.memo_per_step.size() * std::max<size_t>(steps.size(), 1);
   if (ws.memo.size() < memo_size) {
@@ -197,7 +219,7 @@ class RuleRunner {
   void Run(size_t r, std::vector<char>* permitted) {
     // The rule index: a rule whose guard accepts no step of the plan has
     // nothing to do (the length it would note is the plan's, noted anyway).
-    if (const int guard = index_.rule_guard[r]; guard >= 0 && ws_.guard_steps[guard].empty()) return;
+    if (const int guard = index_.rule_guard[r]; guard >= 0 && !GuardAcceptsAny(guard)) return;
     const CompiledRule& rule = ctx_.program->rules[r];
     frame_.ReuseFor(rule.num_slots);
     // What every finding of the rule needs, found once per rule.
@@ -275,6 +297,15 @@ class RuleRunner {
     const int guard = index_.rule_guard[r];
     if (guard >= 0 && (when_pred < 0 || ws_.cells.empty())) {
       // The rule index: only the steps the rule's guard accepts.
+      if (ws_.guards_as_bits) {
+        const uint64_t* accepted = ws_.guard_bits.data() + static_cast<size_t>(guard) * ws_.pred_words;
+        for (size_t w = 0; w < ws_.pred_words; ++w) {
+          for (uint64_t bits = accepted[w]; bits != 0; bits &= bits - 1) {
+            if (!visit(w * 64 + static_cast<size_t>(std::countr_zero(bits)))) return;
+          }
+        }
+        return;
+      }
       for (int pos : ws_.guard_steps[guard]) {
         if (!visit(static_cast<size_t>(pos))) return;
       }
@@ -293,10 +324,15 @@ class RuleRunner {
       }
       // With a guard, the steps it does not accept are not the rule's at
       // all (not tested, not charged), as on the rule index's path above.
-      ws_.accepted.assign(words, guard >= 0 ? 0 : ~uint64_t{0});
-      uint64_t* const accepted = ws_.accepted.data();
-      if (guard >= 0) {
-        for (int pos : ws_.guard_steps[guard]) accepted[pos / 64] |= uint64_t{1} << (pos % 64);
+      const uint64_t* accepted;
+      if (guard >= 0 && ws_.guards_as_bits) {
+        accepted = ws_.guard_bits.data() + static_cast<size_t>(guard) * words;
+      } else {
+        ws_.accepted.assign(words, guard >= 0 ? 0 : ~uint64_t{0});
+        if (guard >= 0) {
+          for (int pos : ws_.guard_steps[guard]) ws_.accepted[pos / 64] |= uint64_t{1} << (pos % 64);
+        }
+        accepted = ws_.accepted.data();
       }
       const uint64_t charge = pred.cost;
       const uint64_t budget = ctx_.budget;
@@ -356,6 +392,13 @@ class RuleRunner {
     for (size_t pos = 0; pos < elems.size(); ++pos) {
       if (!visit(pos)) return;
     }
+  }
+
+  // Whether the guard accepts a step of the plan.
+  bool GuardAcceptsAny(int guard) const {
+    if (!ws_.guards_as_bits) return !ws_.guard_steps[guard].empty();
+    const uint64_t* accepted = ws_.guard_bits.data() + static_cast<size_t>(guard) * ws_.pred_words;
+    return std::any_of(accepted, accepted + ws_.pred_words, [](uint64_t w) { return w != 0; });
   }
 
   // Past the budget, the evaluation stops with one error, whatever the

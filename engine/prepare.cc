@@ -339,6 +339,45 @@ void FindStepPredicates(Program& p) {
   }
 }
 
+// A guard's column: the column of an atom of a guarded rule's `when`
+// predicate that compares the guard's field with exactly its values.
+void FindGuardColumns(Program& p) {
+  ExecIndex& x = p.index;
+  for (RuleGuard& g : x.guards) {
+    g.column = -1;
+    g.ids.clear();
+  }
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    const int guard = x.rule_guard[r];
+    const int when = p.rules[r].when_chunk;
+    if (guard < 0 || !IsChunk(p, when) || x.chunk_predicate[when] < 0) continue;
+    RuleGuard& g = x.guards[guard];
+    // GuardedField reads "" where the path does not lead to a string (no
+    // resource), the codes say "other": they agree on the other values only.
+    if (g.column >= 0 || std::find(g.values.begin(), g.values.end(), "") != g.values.end()) continue;
+    FieldPath path;
+    switch (g.field) {
+      case RuleGuard::kAction: path = {1, {kStepAction, 0}}; break;
+      case RuleGuard::kVerb: path = {1, {kStepVerb, 0}}; break;
+      case RuleGuard::kKind: path = {2, {kStepResource, kResourceKind}}; break;
+    }
+    for (const StepPredicate::Atom& atom : x.predicates[x.chunk_predicate[when]].atoms) {
+      if (atom.op == Op::RETURN || atom.op == Op::NE || atom.depth != path.depth || atom.field[0] != path.field[0] ||
+          (path.depth == 2 && atom.field[1] != path.field[1])) {
+        continue;
+      }
+      std::vector<std::string> texts(atom.texts.begin(), atom.texts.end());
+      std::sort(texts.begin(), texts.end());
+      texts.erase(std::unique(texts.begin(), texts.end()), texts.end());
+      if (texts != g.values) continue;
+      g.column = atom.column;
+      g.ids.assign(atom.ids.begin(), atom.ids.end());
+      break;
+    }
+  }
+  x.guards_by_column = std::all_of(x.guards.begin(), x.guards.end(), [](const RuleGuard& g) { return g.column >= 0; });
+}
+
 // Message parts that only read a field path of the rule's element
 // (`{step.id}`, `{step.network.host}`): read directly (evaluator.cc).
 void FindFieldReads(Program& p) {
@@ -422,6 +461,7 @@ void PrepareProgram(Program& program) {
   BuildRuleIndex(program);
   FindSharedConditions(program);
   FindStepPredicates(program);
+  FindGuardColumns(program);
   FindFieldReads(program);
   KeepOwnSlotsOnly(program);
   FindMessageShapes(program);

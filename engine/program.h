@@ -119,6 +119,11 @@ struct RuleGuard {
   enum Field : int { kAction, kVerb, kKind };
   Field field = kAction;
   std::vector<std::string> values;  // sorted, distinct
+  // The predicate column of the field and the values' ids in it, when a
+  // `when` predicate of a rule with this guard tests the same (prepare.cc,
+  // FindGuardColumns): then the steps' codes tell which steps it accepts.
+  int column = -1;
+  std::vector<uint32_t> ids;
 };
 
 // What PrepareProgram derives for the evaluator; never in a bundle.
@@ -207,6 +212,9 @@ struct ExecIndex {
   std::vector<int> rule_guard;  // per rule: index into guards, or -1
   // Per guard field: value -> the guards that accept it.
   absl::flat_hash_map<std::string, std::vector<int>> by_value[3];
+  // Every guard has a column: with the steps' codes at hand, the guards'
+  // steps come from the codes (no lookup by value).
+  bool guards_by_column = false;
   // Shared conditions: per chunk, its memo slot or -1. A chunk with a memo
   // slot reads nothing of its frame but the rule's element (or not even
   // that): its result is computed once per step (per_step) or once per

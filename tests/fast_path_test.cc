@@ -151,12 +151,14 @@ std::string GuardedPlan(int first, int n) {
   return json + "]}";
 }
 
-TEST_CASE("rule index: with the `when` tested as bitsets, a guard still skips and charges as step by step") {
-  // Plans of more than two steps test a native `when` on all steps at once
-  // (bitsets), those of one step step by step over the guard's steps. Each
-  // step's work is its own here, so the long plan's costs, findings and
-  // budget errors follow from the one-step plans'.
-  auto policy = Compile(kGuarded);
+// Plans of more than two steps test a native `when` on all steps at once
+// (bitsets) and find the guards' steps from the steps' codes when every
+// guard has a column; those of one step test step by step over the steps
+// a hash lookup finds for the guard. Each step's work is its own in these
+// policies, so the long plan's costs, findings and budget errors follow
+// from the one-step plans'.
+void CheckAgainstOneStepPlans(const std::string& text) {
+  auto policy = Compile(text);
   const size_t num_rules = policy->program().rules.size();
   const int n = 70;  // past one 64-bit word
   std::vector<std::vector<uint64_t>> cost(num_rules, std::vector<uint64_t>(n));
@@ -191,7 +193,7 @@ TEST_CASE("rule index: with the `when` tested as bitsets, a guard still skips an
   for (uint64_t budget = 0; budget < stats.total; budget += 7) {
     CompileOptions options;
     options.cost_budget = budget;
-    auto limited = Compile(kGuarded, options);
+    auto limited = Compile(text, options);
     Decision out = Evaluate(*limited, plan);
     uint64_t total = 0;
     std::string where;
@@ -205,6 +207,54 @@ TEST_CASE("rule index: with the `when` tested as bitsets, a guard still skips an
     REQUIRE(out.errors.size() == 1);
     CHECK(out.errors[0].rule + "@" + out.errors[0].step == where);
   }
+}
+
+// A guard shared by a rule with a native `when` and one without: the
+// second takes its steps from the guard's bits too.
+const char* kGuardedMixed = R"(package p
+
+rule native {
+  deny
+  for step in plan.steps
+  when step.action == "http.post" && step.network.egress
+}
+
+rule not_native {
+  deny
+  for step in plan.steps
+  when step.action == "http.post" && step.network.host.startsWith("x")
+}
+
+rule verbs {
+  deny
+  for step in plan.steps
+  when step.verb in ["patch", "delete"] && step.resource.namespace == "prod"
+}
+)";
+
+// A guard no predicate tests (the `when` is not native): hash lookups.
+const char* kGuardedNoColumn = R"(package p
+
+rule not_native {
+  deny
+  for step in plan.steps
+  when step.action == "http.post" && step.network.host.startsWith("x")
+}
+
+rule kinds {
+  deny
+  for step in plan.steps
+  when step.resource.kind == "Pod" && step.resource.name.size() >= 0
+}
+)";
+
+TEST_CASE("rule index: with the `when` tested as bitsets, a guard still skips and charges as step by step") {
+  CHECK(Compile(kGuarded)->program().index.guards_by_column);
+  CheckAgainstOneStepPlans(kGuarded);
+  CHECK(Compile(kGuardedMixed)->program().index.guards_by_column);
+  CheckAgainstOneStepPlans(kGuardedMixed);
+  CHECK(!Compile(kGuardedNoColumn)->program().index.guards_by_column);
+  CheckAgainstOneStepPlans(kGuardedNoColumn);
 }
 
 TEST_CASE("step predicates: rules with the same `when` share one predicate and its bits") {
