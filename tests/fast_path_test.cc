@@ -6,11 +6,13 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <initializer_list>
 #include <iterator>
 #include <map>
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -209,44 +211,28 @@ void CheckAgainstOneStepPlans(const std::string& text) {
   }
 }
 
+// A policy of deny rules over plan.steps, one per (name, when).
+std::string StepRules(std::initializer_list<std::pair<const char*, const char*>> rules) {
+  std::string text = "package p\n";
+  for (const auto& [name, when] : rules) {
+    absl::StrAppend(&text, "\nrule ", name, " {\n  deny\n  for step in plan.steps\n  when ", when, "\n}\n");
+  }
+  return text;
+}
+
 // A guard shared by a rule with a native `when` and one without: the
 // second takes its steps from the guard's bits too.
-const char* kGuardedMixed = R"(package p
-
-rule native {
-  deny
-  for step in plan.steps
-  when step.action == "http.post" && step.network.egress
-}
-
-rule not_native {
-  deny
-  for step in plan.steps
-  when step.action == "http.post" && step.network.host.startsWith("x")
-}
-
-rule verbs {
-  deny
-  for step in plan.steps
-  when step.verb in ["patch", "delete"] && step.resource.namespace == "prod"
-}
-)";
+const std::string kGuardedMixed = StepRules({
+    {"native", R"(step.action == "http.post" && step.network.egress)"},
+    {"not_native", R"(step.action == "http.post" && step.network.host.startsWith("x"))"},
+    {"verbs", R"(step.verb in ["patch", "delete"] && step.resource.namespace == "prod")"},
+});
 
 // A guard no predicate tests (the `when` is not native): hash lookups.
-const char* kGuardedNoColumn = R"(package p
-
-rule not_native {
-  deny
-  for step in plan.steps
-  when step.action == "http.post" && step.network.host.startsWith("x")
-}
-
-rule kinds {
-  deny
-  for step in plan.steps
-  when step.resource.kind == "Pod" && step.resource.name.size() >= 0
-}
-)";
+const std::string kGuardedNoColumn = StepRules({
+    {"not_native", R"(step.action == "http.post" && step.network.host.startsWith("x"))"},
+    {"kinds", R"(step.resource.kind == "Pod" && step.resource.name.size() >= 0)"},
+});
 
 TEST_CASE("rule index: with the `when` tested as bitsets, a guard still skips and charges as step by step") {
   CHECK(Compile(kGuarded)->program().index.guards_by_column);
