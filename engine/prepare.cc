@@ -293,18 +293,28 @@ void FindStepPredicates(Program& p) {
   ExecIndex& x = p.index;
   x.chunk_predicate.assign(p.chunks.size(), -1);
   x.predicates.clear();
+  // The same predicate in several rules (`step.action == "http.post"`) is
+  // one: an evaluation then makes its bits over the steps once
+  // (evaluator.cc, Workspace::pred_bits). Found by a key that spells it
+  // out (not a scan: a bundle of 1,000 rules has about as many).
+  absl::flat_hash_map<std::string, int> known;
+  std::string key;
   for (size_t r = 0; r < p.rules.size(); ++r) {
     if (!x.over_steps[r]) continue;
     const CompiledRule& rule = p.rules[r];
     for (int c : {rule.when_chunk, rule.unless_chunk}) {
       StepPredicate pred;
       if (!IsChunk(p, c) || !FindPredicate(p, p.Code(c), rule.iter_slot, &pred)) continue;
-      // The same predicate in several rules (`step.action == "http.post"`)
-      // is one: its bits over a plan's steps are then made once
-      // (evaluator.cc, PredicateBits).
-      auto same = std::find(x.predicates.begin(), x.predicates.end(), pred);
-      x.chunk_predicate[c] = static_cast<int>(same - x.predicates.begin());
-      if (same == x.predicates.end()) x.predicates.push_back(std::move(pred));
+      key.clear();
+      absl::StrAppend(&key, pred.any ? "|| " : "&& ", pred.cost);
+      for (const StepPredicate::Atom& a : pred.atoms) {
+        absl::StrAppend(&key, "|", a.depth, ".", a.field[0], ".", a.depth > 1 ? a.field[1] : 0, " ",
+                        static_cast<int>(a.op));
+        for (std::string_view t : a.texts) absl::StrAppend(&key, " ", t.size(), ":", absl::string_view(t.data(), t.size()));
+      }
+      const auto [it, added] = known.try_emplace(key, static_cast<int>(x.predicates.size()));
+      x.chunk_predicate[c] = it->second;
+      if (added) x.predicates.push_back(std::move(pred));
     }
   }
   // Number the paths and the strings (prepare.h, StepCell). The ids are
@@ -313,10 +323,7 @@ void FindStepPredicates(Program& p) {
   std::vector<absl::flat_hash_map<absl::string_view, uint32_t>> ids;  // per column
   for (StepPredicate& pred : x.predicates) {
     for (StepPredicate::Atom& atom : pred.atoms) {
-      auto same_path = [&](const ExecIndex::Column& c) {
-        return c.path.depth == atom.depth && c.path.field[0] == atom.field[0] &&
-               (atom.depth < 2 || c.path.field[1] == atom.field[1]);
-      };
+      auto same_path = [&](const ExecIndex::Column& c) { return SamePath(c.path, atom); };
       auto it = std::find_if(x.columns.begin(), x.columns.end(), same_path);
       atom.column = static_cast<int>(it - x.columns.begin());
       if (it == x.columns.end()) {
@@ -362,10 +369,7 @@ void FindGuardColumns(Program& p) {
       case RuleGuard::kKind: path = {2, {kStepResource, kResourceKind}}; break;
     }
     for (const StepPredicate::Atom& atom : x.predicates[x.chunk_predicate[when]].atoms) {
-      if (atom.op == Op::RETURN || atom.op == Op::NE || atom.depth != path.depth || atom.field[0] != path.field[0] ||
-          (path.depth == 2 && atom.field[1] != path.field[1])) {
-        continue;
-      }
+      if (atom.op == Op::RETURN || atom.op == Op::NE || !SamePath(atom, path)) continue;
       std::vector<std::string> texts(atom.texts.begin(), atom.texts.end());
       std::sort(texts.begin(), texts.end());
       texts.erase(std::unique(texts.begin(), texts.end()), texts.end());

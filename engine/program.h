@@ -143,6 +143,11 @@ struct FieldPath {
   int32_t field[2] = {0, 0};
 };
 
+// The same fields followed (unused field slots ignored).
+inline bool SamePath(const FieldPath& a, const FieldPath& b) {
+  return a.depth == b.depth && (a.depth < 1 || a.field[0] == b.field[0]) && (a.depth < 2 || a.field[1] == b.field[1]);
+}
+
 // A condition on the step alone made of field comparisons with constants,
 // joined by one kind of operator: `step.verb != "get" && step.network.egress`.
 // The evaluator tests it directly, without running the chunk (prepare.h).
@@ -161,17 +166,10 @@ struct StepPredicate {
     // (ExecIndex::columns), and the texts' ids in that column.
     int column = -1;
     absl::InlinedVector<uint32_t, 4> ids;
-    // The same test: path, operator and strings (before the columns are numbered).
-    bool operator==(const Atom& o) const {
-      return depth == o.depth && field[0] == o.field[0] && (depth < 2 || field[1] == o.field[1]) && op == o.op &&
-             texts == o.texts;
-    }
   };
   absl::InlinedVector<Atom, 2> atoms;
   bool any = false;     // joined by || (else &&)
   uint32_t cost = 0;    // the chunk's length: what running it costs at most
-
-  bool operator==(const StepPredicate& o) const { return atoms == o.atoms && any == o.any && cost == o.cost; }
 };
 
 // The value at `path` (its depth fields, followed from `from`), or null
