@@ -134,17 +134,11 @@ class WorkspaceLease {
   bool cleared_ = false;
 };
 
-const std::string& GuardedField(const MessageData& step, RuleGuard::Field field) {
+// The guard's field of a step; "" where its path does not lead to a string.
+const std::string& GuardedField(const Value& step, RuleGuard::Field field) {
   static const std::string* const empty = new std::string();
-  switch (field) {
-    case RuleGuard::kAction: return step.fields[kStepAction].str();
-    case RuleGuard::kVerb: return step.fields[kStepVerb].str();
-    case RuleGuard::kKind: {
-      const Value& resource = step.fields[kStepResource];
-      return resource.is_message() ? resource.message().fields[kResourceKind].str() : *empty;
-    }
-  }
-  return *empty;
+  const Value* v = FollowPath(GuardPath(field), step);
+  return v != nullptr && v->is_string() ? v->str() : *empty;
 }
 
 // Reads the steps' predicate codes, and puts the rule index to work: the
@@ -189,7 +183,7 @@ void IndexSteps(const ExecIndex& index, const std::vector<Value>& steps, Workspa
       if (by_value.empty()) continue;
       for (size_t i = 0; i < steps.size(); ++i) {
         if (!steps[i].is_message()) continue;
-        auto it = by_value.find(GuardedField(steps[i].message(), static_cast<RuleGuard::Field>(f)));
+        auto it = by_value.find(GuardedField(steps[i], static_cast<RuleGuard::Field>(f)));
         if (it == by_value.end()) continue;
         for (int g : it->second) ws.guard_steps[g].push_back(static_cast<int>(i));
       }

@@ -39,6 +39,25 @@ bool RangeIsPlanSteps(const Program& p, const CompiledRule& rule) {
          IsField(p, code[1], kPlanSteps, "steps") && code[2].op == Op::RETURN;
 }
 
+// Sorts `v` and drops repeats.
+void SortDistinct(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// Whether `texts` (in any order, repeats allowed) are the strings of
+// `sorted` (sorted, distinct), compared as sets.
+template <typename Texts>
+bool SameTexts(const Texts& texts, const std::vector<std::string>& sorted) {
+  for (std::string_view t : texts) {
+    if (!std::binary_search(sorted.begin(), sorted.end(), t, std::less<>())) return false;
+  }
+  for (const std::string& s : sorted) {
+    if (std::find(texts.begin(), texts.end(), s) == texts.end()) return false;
+  }
+  return true;
+}
+
 // The guard `when` starts with, if any (program.h, RuleGuard).
 bool FindGuard(const Program& p, const CompiledRule& rule, RuleGuard* guard) {
   if (!IsChunk(p, rule.when_chunk)) return false;
@@ -82,8 +101,7 @@ bool FindGuard(const Program& p, const CompiledRule& rule, RuleGuard* guard) {
     pc = static_cast<size_t>(to);
   }
   if (pc >= n || code[pc].op != Op::RETURN) return false;
-  std::sort(guard->values.begin(), guard->values.end());
-  guard->values.erase(std::unique(guard->values.begin(), guard->values.end()), guard->values.end());
+  SortDistinct(guard->values);
   return true;
 }
 
@@ -362,18 +380,10 @@ void FindGuardColumns(Program& p) {
     // GuardedField reads "" where the path does not lead to a string (no
     // resource), the codes say "other": they agree on the other values only.
     if (g.column >= 0 || std::find(g.values.begin(), g.values.end(), "") != g.values.end()) continue;
-    FieldPath path;
-    switch (g.field) {
-      case RuleGuard::kAction: path = {1, {kStepAction, 0}}; break;
-      case RuleGuard::kVerb: path = {1, {kStepVerb, 0}}; break;
-      case RuleGuard::kKind: path = {2, {kStepResource, kResourceKind}}; break;
-    }
+    const FieldPath path = GuardPath(g.field);
     for (const StepPredicate::Atom& atom : x.predicates[x.chunk_predicate[when]].atoms) {
       if (atom.op == Op::RETURN || atom.op == Op::NE || !SamePath(atom, path)) continue;
-      std::vector<std::string> texts(atom.texts.begin(), atom.texts.end());
-      std::sort(texts.begin(), texts.end());
-      texts.erase(std::unique(texts.begin(), texts.end()), texts.end());
-      if (texts != g.values) continue;
+      if (!SameTexts(atom.texts, g.values)) continue;
       g.column = atom.column;
       g.ids.assign(atom.ids.begin(), atom.ids.end());
       break;

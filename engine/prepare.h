@@ -15,10 +15,21 @@
 #endif
 
 #include "engine/program.h"
+#include "engine/schema.h"
 
 namespace gavel {
 
 void PrepareProgram(Program& program);
+
+// The plan path of a guard's field, from a step.
+inline FieldPath GuardPath(RuleGuard::Field field) {
+  switch (field) {
+    case RuleGuard::kAction: return {1, {kStepAction, 0}};
+    case RuleGuard::kVerb: return {1, {kStepVerb, 0}};
+    case RuleGuard::kKind: return {2, {kStepResource, kResourceKind}};
+  }
+  return {};
+}
 
 // A predicate's value from its atoms' values (1 true, 0 false, -1 unknown:
 // a field is not of the kind the comparison needs, and the chunk must run,

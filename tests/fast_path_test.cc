@@ -68,38 +68,29 @@ size_t RuleIndex(const CompiledPolicy& policy, const std::string& name) {
   return 0;
 }
 
-const char* kGuarded = R"(package p
+// One deny rule over plan.steps (StepRules); `var` names the loop variable.
+struct StepRule {
+  const char* name;
+  const char* when;
+  const char* var = "step";
+};
 
-rule by_action {
-  deny
-  for step in plan.steps
-  when step.action == "http.post" && step.network.egress
+// A policy of deny rules over plan.steps, one per StepRule.
+std::string StepRules(std::initializer_list<StepRule> rules) {
+  std::string text = "package p\n";
+  for (const StepRule& r : rules) {
+    absl::StrAppend(&text, "\nrule ", r.name, " {\n  deny\n  for ", r.var, " in plan.steps\n  when ", r.when, "\n}\n");
+  }
+  return text;
 }
 
-rule by_verbs {
-  deny
-  for step in plan.steps
-  when step.verb in ["delete", "patch"] && step.resource.namespace == "prod"
-}
-
-rule by_kind {
-  deny
-  for step in plan.steps
-  when step.resource.kind == "Secret"
-}
-
-rule unguarded_or {
-  deny
-  for step in plan.steps
-  when step.verb == "delete" || step.verb == "scale"
-}
-
-rule unguarded_ne {
-  deny
-  for s in plan.steps
-  when s.verb != "get"
-}
-)";
+const std::string kGuarded = StepRules({
+    {"by_action", R"(step.action == "http.post" && step.network.egress)"},
+    {"by_verbs", R"(step.verb in ["delete", "patch"] && step.resource.namespace == "prod")"},
+    {"by_kind", R"(step.resource.kind == "Secret")"},
+    {"unguarded_or", R"(step.verb == "delete" || step.verb == "scale")"},
+    {"unguarded_ne", R"(s.verb != "get")", "s"},
+});
 
 TEST_CASE("rule index: a guarded rule runs only on the steps its guard accepts") {
   auto policy = Compile(kGuarded);
@@ -211,21 +202,13 @@ void CheckAgainstOneStepPlans(const std::string& text) {
   }
 }
 
-// A policy of deny rules over plan.steps, one per (name, when).
-std::string StepRules(std::initializer_list<std::pair<const char*, const char*>> rules) {
-  std::string text = "package p\n";
-  for (const auto& [name, when] : rules) {
-    absl::StrAppend(&text, "\nrule ", name, " {\n  deny\n  for step in plan.steps\n  when ", when, "\n}\n");
-  }
-  return text;
-}
-
 // A guard shared by a rule with a native `when` and one without: the
-// second takes its steps from the guard's bits too.
+// second takes its steps from the guard's bits too. A list in another
+// order, with a repeat, is the same guard values: the guard has a column.
 const std::string kGuardedMixed = StepRules({
     {"native", R"(step.action == "http.post" && step.network.egress)"},
     {"not_native", R"(step.action == "http.post" && step.network.host.startsWith("x"))"},
-    {"verbs", R"(step.verb in ["patch", "delete"] && step.resource.namespace == "prod")"},
+    {"verbs", R"(step.verb in ["patch", "delete", "patch"] && step.resource.namespace == "prod")"},
 });
 
 // A guard no predicate tests (the `when` is not native): hash lookups.
