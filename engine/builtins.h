@@ -38,6 +38,12 @@ class PreparedCall {
  public:
   virtual ~PreparedCall() = default;
   virtual Value Call(const Value* args, size_t argc) const = 0;
+  // Whether TestString can decide the call on a string first argument
+  // (what step predicates test without the VM: engine/prepare.h).
+  virtual bool TestsStrings() const { return false; }
+  // Call's result when the first argument is the string `text`: 1 true,
+  // 0 false, or -1 when Call must run (an error to report).
+  virtual int TestString(std::string_view text) const { return -1; }
 };
 // Given the constants (the call's arguments after the first), a prepared
 // call, or null when there is nothing to gain or the constants are bad

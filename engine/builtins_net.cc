@@ -665,14 +665,18 @@ class PreparedInCidr final : public PreparedCall {
     return prepared;
   }
   Value Call(const Value* args, size_t argc) const override {
-    if (argc != 2 || !args[0].is_string()) return InCidr(args, argc);  // its error
+    const int result = argc == 2 && args[0].is_string() ? TestString(args[0].str()) : -1;
+    return result < 0 ? InCidr(args, argc) : Value::Bool(result == 1);  // InCidr: its error
+  }
+  bool TestsStrings() const override { return true; }
+  int TestString(std::string_view text) const override {
     thread_local IpMemo memo;
-    const IpMemo::Parsed& ip = memo.Parse(args[0].str());
-    if (!ip.ok) return InCidr(args, argc);  // its error
+    const IpMemo::Parsed& ip = memo.Parse(text);
+    if (!ip.ok) return -1;  // Call reports the error
     for (const WideBlock& block : blocks_) {
-      if (block.ContainsWords(ip.words, ip.v6)) return Value::Bool(true);
+      if (block.ContainsWords(ip.words, ip.v6)) return 1;
     }
-    return Value::Bool(false);
+    return 0;
   }
 
  private:
@@ -743,8 +747,11 @@ class PreparedGlob final : public PreparedCall {
   }
   Value Call(const Value* args, size_t argc) const override {
     if (argc != 2 || !args[0].is_string() || !args[1].is_string()) return Glob(args, argc);  // its error
-    const std::string& text = args[0].str();
-    return Value::Bool(compiled_ ? compiled_->Matches(text) : *matcher_.Match(text));
+    return Value::Bool(TestString(args[0].str()) == 1);
+  }
+  bool TestsStrings() const override { return true; }
+  int TestString(std::string_view text) const override {
+    return compiled_ ? compiled_->Matches(text) : *matcher_.Match(text);
   }
 
  private:

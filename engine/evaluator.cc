@@ -253,7 +253,7 @@ class RuleRunner {
     ctx_.NoteLength(elems.size());
     // A `when` the evaluator tests natively is tested first: most steps
     // stop there, before the frame and the reports are touched.
-    const int when_pred = over_steps && rule.when_chunk >= 0 ? index_.chunk_predicate[rule.when_chunk] : -1;
+    const int when_pred = over_steps && rule.when_chunk >= 0 ? index_.chunk_coded_predicate[rule.when_chunk] : -1;
     // A shared `unless` (ExecIndex::chunk_memo) already known to hold for
     // the step excuses it before anything is set up (what Element would
     // find, charged the same: a shared result costs nothing).
@@ -425,9 +425,11 @@ class RuleRunner {
   Value ConditionValue(const CompiledRule& rule, int chunk, int64_t pos) {
     if (const int p = index_.chunk_predicate[chunk]; p >= 0 && pos >= 0) {
       const StepPredicate& pred = index_.predicates[p];
-      const int v = TestStepPredicate(pred, frame_.slots[rule.iter_slot]);
+      const Value& step = frame_.slots[rule.iter_slot];
+      const int v = pred.calls ? TestStepPredicate<true>(pred, step) : TestStepPredicate(pred, step);
       if (v >= 0) {
         ctx_.cost += pred.cost;  // what the chunk costs at most
+        ctx_.NoteLength(pred.noted);
         return Value::Bool(v == 1);
       }
     }

@@ -12,6 +12,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "engine/ast.h"
+#include "engine/cost.h"
 #include "engine/schema.h"
 #include "engine/superinstructions.h"
 
@@ -268,8 +269,27 @@ size_t ParseAtom(std::span<const Instr> code, size_t pc, int iter_slot, StepPred
     atom->op = code[pc + 1].op;
     return pc + 2;
   }
+  if (code[pc].op == Op::CONST && pc + 1 < n && code[pc + 1].op == Op::CALL && code[pc + 1].b == 2) {
+    atom->k = code[pc].a;
+    atom->op = Op::CALL;  // `field.f(constant)`: FindPredicate prepares it
+    atom->builtin = code[pc + 1].a;
+    return pc + 2;
+  }
   atom->op = Op::RETURN;  // a bool field as it is
   return pc;
+}
+
+// A call atom's prepared call: the built-in must decide a string first
+// argument without the VM (PreparedCall::TestString).
+bool PrepareAtomCall(const Value& constant, StepPredicate::Atom* atom) {
+  const BuiltinTable& table = BuiltinTable::Get();
+  if (atom->builtin < 0 || static_cast<size_t>(atom->builtin) >= table.all().size()) return false;
+  const PrepareFn prepare = table.at(atom->builtin).prepare;
+  if (prepare == nullptr) return false;
+  std::unique_ptr<PreparedCall> call = prepare(&constant, 1);
+  if (call == nullptr || !call->TestsStrings()) return false;
+  atom->call = std::move(call);
+  return true;
 }
 
 // `a`, `a && b && ...` or `a || b || ...` (left-associated, as parsed) over
@@ -290,10 +310,21 @@ bool FindPredicate(const Program& p, std::span<const Instr> code, int iter_slot,
     pc = next + 1;
   }
   if (pc + 1 != code.size() || code[pc].op != Op::RETURN) return false;
+  pred->cost = static_cast<uint32_t>(code.size());
   for (StepPredicate::Atom& a : pred->atoms) {
     if (a.op == Op::RETURN) continue;
     if (a.k < 0 || static_cast<size_t>(a.k) >= p.constants.size()) return false;
     const Value& c = p.constants[a.k];
+    if (a.op == Op::CALL) {
+      if (!PrepareAtomCall(c, &a)) return false;
+      pred->calls = true;
+      if (CollectionSizedBuiltin(a.builtin) && (c.is_list() || c.is_map())) {
+        const uint32_t size = static_cast<uint32_t>(c.is_list() ? c.list().elems.size() : c.map().entries.size());
+        pred->cost += size;
+        pred->noted = std::max(pred->noted, size);
+      }
+      continue;
+    }
     if (a.op == Op::IN ? !c.is_list() : !c.is_string()) return false;
     if (a.op != Op::IN) {
       a.texts = {c.str()};
@@ -303,13 +334,13 @@ bool FindPredicate(const Program& p, std::span<const Instr> code, int iter_slot,
       if (e.is_string()) a.texts.push_back(e.str());  // other kinds never equal a string
     }
   }
-  pred->cost = static_cast<uint32_t>(code.size());
   return true;
 }
 
 void FindStepPredicates(Program& p) {
   ExecIndex& x = p.index;
   x.chunk_predicate.assign(p.chunks.size(), -1);
+  x.chunk_coded_predicate.assign(p.chunks.size(), -1);
   x.predicates.clear();
   // The same predicate in several rules (`step.action == "http.post"`) is
   // one: an evaluation then makes its bits over the steps once
@@ -329,9 +360,11 @@ void FindStepPredicates(Program& p) {
         absl::StrAppend(&key, "|", a.depth, ".", a.field[0], ".", a.depth > 1 ? a.field[1] : 0, " ",
                         static_cast<int>(a.op));
         for (std::string_view t : a.texts) absl::StrAppend(&key, " ", t.size(), ":", absl::string_view(t.data(), t.size()));
+        if (a.op == Op::CALL) absl::StrAppend(&key, " ", a.builtin, "(", a.k, ")");  // constants are distinct
       }
       const auto [it, added] = known.try_emplace(key, static_cast<int>(x.predicates.size()));
       x.chunk_predicate[c] = it->second;
+      if (!pred.calls) x.chunk_coded_predicate[c] = it->second;
       if (added) x.predicates.push_back(std::move(pred));
     }
   }
@@ -340,6 +373,7 @@ void FindStepPredicates(Program& p) {
   x.columns.clear();
   std::vector<absl::flat_hash_map<absl::string_view, uint32_t>> ids;  // per column
   for (StepPredicate& pred : x.predicates) {
+    if (pred.calls) continue;  // tested on the plan only
     for (StepPredicate::Atom& atom : pred.atoms) {
       auto same_path = [&](const ExecIndex::Column& c) { return SamePath(c.path, atom); };
       auto it = std::find_if(x.columns.begin(), x.columns.end(), same_path);
@@ -375,13 +409,13 @@ void FindGuardColumns(Program& p) {
   for (size_t r = 0; r < p.rules.size(); ++r) {
     const int guard = x.rule_guard[r];
     const int when = p.rules[r].when_chunk;
-    if (guard < 0 || !IsChunk(p, when) || x.chunk_predicate[when] < 0) continue;
+    if (guard < 0 || !IsChunk(p, when) || x.chunk_coded_predicate[when] < 0) continue;
     RuleGuard& g = x.guards[guard];
     // GuardedField reads "" where the path does not lead to a string (no
     // resource), the codes say "other": they agree on the other values only.
     if (g.column >= 0 || std::find(g.values.begin(), g.values.end(), "") != g.values.end()) continue;
     const FieldPath path = GuardPath(g.field);
-    for (const StepPredicate::Atom& atom : x.predicates[x.chunk_predicate[when]].atoms) {
+    for (const StepPredicate::Atom& atom : x.predicates[x.chunk_coded_predicate[when]].atoms) {
       if (atom.op == Op::RETURN || atom.op == Op::NE || !SamePath(atom, path)) continue;
       if (!SameTexts(atom.texts, g.values)) continue;
       g.column = atom.column;
@@ -423,8 +457,10 @@ void KeepOwnSlotsOnly(Program& p) {
       if (!IsChunk(p, chunk) || fast[chunk] < 0) return;
       if (rule.range_chunk < 0 || p.Code(chunk)[0].a != rule.iter_slot) fast[chunk] = -1;
     };
-    check(rule.when_chunk, x.chunk_predicate);
-    check(rule.unless_chunk, x.chunk_predicate);
+    for (std::vector<int>* by_chunk : {&x.chunk_predicate, &x.chunk_coded_predicate}) {
+      check(rule.when_chunk, *by_chunk);
+      check(rule.unless_chunk, *by_chunk);
+    }
     for (const CompiledRule::Part& part : rule.message) check(part.chunk, x.part_read);
   }
 }

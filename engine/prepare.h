@@ -44,8 +44,10 @@ inline int CombineAtoms(const StepPredicate& pred, AtomValue atom_value) {
   return !pred.any;
 }
 
-// A step predicate's value on `step`, read from the plan.
+// A step predicate's value on `step`, read from the plan; kCalls for a
+// predicate with calls (the others skip the test for them).
 // Inline: the evaluator calls it for most (rule, step) pairs.
+template <bool kCalls = false>
 inline int TestStepPredicate(const StepPredicate& pred, const Value& step) {
   return CombineAtoms(pred, [&](const StepPredicate::Atom& atom) {
     const Value* v = FollowPath(atom, step);
@@ -53,6 +55,9 @@ inline int TestStepPredicate(const StepPredicate& pred, const Value& step) {
     if (atom.op == Op::RETURN) return v->is_bool() ? static_cast<int>(v->bool_value()) : -1;
     if (!v->is_string()) return -1;
     const std::string_view s = v->str();
+    if constexpr (kCalls) {
+      if (atom.op == Op::CALL) return atom.call->TestString(s);
+    }
     bool result = false;
     for (std::string_view t : atom.texts) {
       if (t == s) {

@@ -149,14 +149,20 @@ inline bool SamePath(const FieldPath& a, const FieldPath& b) {
 }
 
 // A condition on the step alone made of field comparisons with constants,
-// joined by one kind of operator: `step.verb != "get" && step.network.egress`.
-// The evaluator tests it directly, without running the chunk (prepare.h).
+// joined by one kind of operator: `step.verb != "get" && step.network.egress`,
+// or of prepared calls on a field (`step.network.ip.in_cidr([...]) ||
+// step.network.host.glob("*.local")`). The evaluator tests it directly,
+// without running the chunk (prepare.h).
 struct StepPredicate {
   // One comparison: the value at a path of the step (depth 1 or 2) with a
   // constant.
   struct Atom : FieldPath {
-    Op op = Op::RETURN; // EQ, NE, IN with constant k; RETURN: the field is a bool
+    // EQ, NE, IN with constant k; RETURN: the field is a bool; CALL: the
+    // built-in `builtin` on the field and constant k, decided by `call`.
+    Op op = Op::RETURN;
     int32_t k = -1;
+    int32_t builtin = -1;
+    std::shared_ptr<const PreparedCall> call;
     // The constant's strings (one for EQ/NE; IN: the list's strings), read
     // straight from the program's constants, which outlive the index.
     // Inline vectors here: a bundle being loaded has a predicate or two per
@@ -169,7 +175,14 @@ struct StepPredicate {
   };
   absl::InlinedVector<Atom, 2> atoms;
   bool any = false;     // joined by || (else &&)
-  uint32_t cost = 0;    // the chunk's length: what running it costs at most
+  // What running the chunk costs at most: its length, and the size of
+  // the constant lists its calls are charged for (engine/cost.h), the
+  // largest of which the test notes as the VM would.
+  uint32_t cost = 0;
+  uint32_t noted = 0;
+  // A call atom: tested on the plan only (ExecIndex::chunk_predicate),
+  // never on the steps' codes (no columns: chunk_coded_predicate).
+  bool calls = false;
 };
 
 // The value at `path` (its depth fields, followed from `from`), or null
@@ -225,7 +238,10 @@ struct ExecIndex {
   std::vector<FieldPath> memo_key;
   std::vector<PreparedSite> prepared;  // by the operand of CALL_PREPARED
   std::vector<ExistsLoopSite> exists_loops;  // by the operand of EXISTS_GLOB and EXISTS_CALL
-  std::vector<int> chunk_predicate;    // per chunk: index into predicates, or -1
+  // Per chunk: index into predicates, or -1. chunk_coded_predicate holds
+  // only those without calls: tested on the steps' codes and as bitsets.
+  std::vector<int> chunk_predicate;
+  std::vector<int> chunk_coded_predicate;
   std::vector<StepPredicate> predicates;
   // The field paths the predicates read. Each evaluation reads every
   // step's value there once, as a code (prepare.h, StepCell), so that

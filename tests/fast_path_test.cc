@@ -941,6 +941,100 @@ rule slow_or {
   CHECK(fast_or == slow_or);
 }
 
+TEST_CASE("step predicates with calls: in_cidr and glob on a field tested without the VM, with its results and cost") {
+  // `fast` conditions are predicates with calls; each `slow` twin computes
+  // the same through a let. Five blocks: the list the VM would charge
+  // and note is longer than the plans.
+  const std::string text = R"(package p
+rule fast_or {
+  deny
+  for step in plan.steps
+  unless step.network.ip.in_cidr(["10.0.0.0/8", "fd00::/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
+      || step.network.host.glob("*.svc.cluster.local")
+}
+rule slow_or {
+  deny
+  for step in plan.steps
+  let c = step.network.ip.in_cidr(["10.0.0.0/8", "fd00::/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
+      || step.network.host.glob("*.svc.cluster.local")
+  unless c
+}
+rule fast_and {
+  deny
+  for step in plan.steps
+  when step.network.host.glob("api.[ab]*.example") && step.network.ip.in_cidr("10.0.0.0/8")
+}
+rule slow_and {
+  deny
+  for step in plan.steps
+  let c = step.network.host.glob("api.[ab]*.example") && step.network.ip.in_cidr("10.0.0.0/8")
+  when c
+}
+)";
+  auto policy = Compile(text);
+  const ExecIndex& index = policy->program().index;
+  const auto& rules = policy->program().rules;
+  const int fast_or = rules[RuleIndex(*policy, "fast_or")].unless_chunk;
+  const int fast_and = rules[RuleIndex(*policy, "fast_and")].when_chunk;
+  REQUIRE(index.chunk_predicate[fast_or] >= 0);
+  REQUIRE(index.chunk_predicate[fast_and] >= 0);
+  CHECK(index.predicates[index.chunk_predicate[fast_or]].calls);
+  CHECK(index.predicates[index.chunk_predicate[fast_or]].noted == 5);
+  // Never tested on the steps' codes: a call has no column.
+  CHECK(index.chunk_coded_predicate[fast_or] == -1);
+  CHECK(index.chunk_coded_predicate[fast_and] == -1);
+  CHECK(index.chunk_predicate[rules[RuleIndex(*policy, "slow_or")].unless_chunk] == -1);
+
+  // Plans of one step and of several (with the steps' codes): in and out
+  // of the blocks, matching the globs or not, an invalid address (the
+  // VM's error), no network (the VM reads "", an invalid address).
+  const Plan plan = MustPlan(R"({"steps": [
+    {"id": "in4", "network": {"ip": "10.1.2.3", "host": "api.a1.example"}},
+    {"id": "in6", "network": {"ip": "fd00::1", "host": "x.example"}},
+    {"id": "svc", "network": {"ip": "8.8.8.8", "host": "web.pay.svc.cluster.local"}},
+    {"id": "out", "network": {"ip": "8.8.4.4", "host": "api.b2.example"}},
+    {"id": "cgnat", "network": {"ip": "100.64.1.1", "host": "api.c.example"}},
+    {"id": "bad", "network": {"ip": "10.1.2", "host": "api.a.example"}},
+    {"id": "none"}]})");
+  auto by_rule = [](const Decision& d) {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const std::string& f : Fired(d)) out[f.substr(0, f.find('@'))].push_back(f.substr(f.find('@') + 1));
+    for (const EvalError& e : d.errors) out[e.rule].push_back("error " + e.step + ": " + e.message);
+    for (auto& [rule, steps] : out) std::sort(steps.begin(), steps.end());
+    return out;
+  };
+  for (const Plan& p : {plan, MustPlan(R"({"steps": [{"id": "bad", "network": {"ip": "10.0.0.x", "host": "h"}}]})")}) {
+    auto fired = by_rule(Evaluate(*policy, p));
+    CHECK(fired["p.fast_or"] == fired["p.slow_or"]);
+    CHECK(fired["p.fast_and"] == fired["p.slow_and"]);
+    CHECK(!fired["p.fast_or"].empty());
+  }
+  auto fired = by_rule(Evaluate(*policy, plan));
+  CHECK(fired["p.fast_or"] == std::vector<std::string>{"error bad: invalid IP address `10.1.2`",
+                                                         "error none: invalid IP address ``", "out"});
+  CHECK(fired["p.fast_and"] == std::vector<std::string>{"error bad: invalid IP address `10.1.2`", "in4"});
+
+  // Charged and noted what the chunk charges when it runs through (out of
+  // every block, `||`'s glob false, `&&`'s glob true), against the same
+  // policy with its predicates taken away.
+  auto vm_only = Compile(text);
+  const_cast<ExecIndex&>(vm_only->program().index).chunk_predicate.assign(vm_only->program().chunks.size(), -1);
+  const Plan out = MustPlan(R"({"steps": [{"id": "a", "network": {"ip": "8.8.8.8", "host": "api.a1.example"}},
+    {"id": "b", "network": {"ip": "9.9.9.9", "host": "api.b1.example"}}]})");
+  CostStats fast_stats, vm_stats;
+  Decision fd = EvaluateWithCost(*policy, out, &fast_stats);
+  Decision vd = EvaluateWithCost(*vm_only, out, &vm_stats);
+  CHECK(Fired(fd) == Fired(vd));
+  CHECK(Fired(fd).size() == 4);  // fast_or and slow_or on both steps
+  CHECK(fast_stats.rule_costs == vm_stats.rule_costs);
+  CHECK(vm_stats.n == 5);
+  // The list's length noted by the predicate alone (no twin to note it).
+  const std::string fast_only = text.substr(0, text.find("rule slow_or"));
+  CostStats alone;
+  EvaluateWithCost(*Compile(fast_only), out, &alone);
+  CHECK(alone.n == 5);
+}
+
 TEST_CASE("step predicate columns: the steps' codes give the plan's results, scanned or hashed") {
   // Ten namespaces: that column's strings are looked up in a table; the
   // verbs' column has few and is scanned. Each `fast` rule has a `slow`
