@@ -281,12 +281,8 @@ size_t ParseAtom(std::span<const Instr> code, size_t pc, int iter_slot, StepPred
 
 // A call atom's prepared call: the built-in must decide a string first
 // argument without the VM (PreparedCall::TestString).
-bool PrepareAtomCall(const Value& constant, StepPredicate::Atom* atom) {
-  const BuiltinTable& table = BuiltinTable::Get();
-  if (atom->builtin < 0 || static_cast<size_t>(atom->builtin) >= table.all().size()) return false;
-  const PrepareFn prepare = table.at(atom->builtin).prepare;
-  if (prepare == nullptr) return false;
-  std::unique_ptr<PreparedCall> call = prepare(&constant, 1);
+bool PrepareAtomCall(Program& p, StepPredicate::Atom* atom) {
+  std::shared_ptr<const PreparedCall> call = PrepareCallOnConstant(p, atom->builtin, atom->k);
   if (call == nullptr || !call->TestsStrings()) return false;
   atom->call = std::move(call);
   return true;
@@ -295,7 +291,7 @@ bool PrepareAtomCall(const Value& constant, StepPredicate::Atom* atom) {
 // `a`, `a && b && ...` or `a || b || ...` (left-associated, as parsed) over
 // comparisons of the step's fields: [a] (AND j [b] AND_END)* RETURN, each
 // AND jumping past its own AND_END.
-bool FindPredicate(const Program& p, std::span<const Instr> code, int iter_slot, StepPredicate* pred) {
+bool FindPredicate(Program& p, std::span<const Instr> code, int iter_slot, StepPredicate* pred) {
   StepPredicate::Atom atom;
   size_t pc = ParseAtom(code, 0, iter_slot, &atom);
   if (pc == 0) return false;
@@ -316,7 +312,7 @@ bool FindPredicate(const Program& p, std::span<const Instr> code, int iter_slot,
     if (a.k < 0 || static_cast<size_t>(a.k) >= p.constants.size()) return false;
     const Value& c = p.constants[a.k];
     if (a.op == Op::CALL) {
-      if (!PrepareAtomCall(c, &a)) return false;
+      if (!PrepareAtomCall(p, &a)) return false;
       pred->calls = true;
       if (CollectionSizedBuiltin(a.builtin) && (c.is_list() || c.is_map())) {
         const uint32_t size = static_cast<uint32_t>(c.is_list() ? c.list().elems.size() : c.map().entries.size());
@@ -508,6 +504,7 @@ void PrepareProgram(Program& program) {
   for (const Chunk& chunk : program.chunks) {
     program.max_code_size = std::max<size_t>(program.max_code_size, chunk.code_size);
   }
+  program.index.calls_by_constant.clear();
   BuildRuleIndex(program);
   FindSharedConditions(program);
   FindStepPredicates(program);

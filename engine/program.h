@@ -133,7 +133,7 @@ struct RuleGuard {
 struct PreparedSite {
   int builtin = -1;
   std::vector<Value> constants;  // the arguments after the first
-  std::unique_ptr<PreparedCall> call;
+  std::shared_ptr<const PreparedCall> call;
 };
 
 // Message fields to follow from a rule's element, as FIELD instructions
@@ -237,6 +237,10 @@ struct ExecIndex {
   // the result too.
   std::vector<FieldPath> memo_key;
   std::vector<PreparedSite> prepared;  // by the operand of CALL_PREPARED
+  // Calls with one constant after the first argument, by (built-in,
+  // constant), prepared once for the call sites and the step predicates
+  // (superinstructions.h, PrepareCallOnConstant); null: nothing to gain.
+  absl::flat_hash_map<std::pair<int32_t, int32_t>, std::shared_ptr<const PreparedCall>> calls_by_constant;
   std::vector<ExistsLoopSite> exists_loops;  // by the operand of EXISTS_GLOB and EXISTS_CALL
   // Per chunk: index into predicates, or -1. chunk_coded_predicate holds
   // only those without calls: tested on the steps' codes and as bitsets.

@@ -21,7 +21,8 @@ int PrepareCall(Program& program, std::span<const Instr> code, size_t i) {
     if (code[k].op != Op::CONST) return -1;
     constants.push_back(program.constants[code[k].a]);
   }
-  std::unique_ptr<PreparedCall> prepared = prepare(constants.data(), n);
+  std::shared_ptr<const PreparedCall> prepared =
+      n == 1 ? PrepareCallOnConstant(program, call.a, code[i - 1].a) : prepare(constants.data(), n);
   if (!prepared) return -1;
   program.index.prepared.push_back(PreparedSite{call.a, std::move(constants), std::move(prepared)});
   return static_cast<int>(program.index.prepared.size()) - 1;
@@ -96,6 +97,16 @@ Op ExistsLoop(Program& program, std::span<const Instr> code, size_t i, int* site
 }
 
 }  // namespace
+
+std::shared_ptr<const PreparedCall> PrepareCallOnConstant(Program& program, int32_t builtin, int32_t k) {
+  const BuiltinTable& table = BuiltinTable::Get();
+  if (builtin < 0 || static_cast<size_t>(builtin) >= table.all().size()) return nullptr;
+  if (k < 0 || static_cast<size_t>(k) >= program.constants.size()) return nullptr;
+  const auto [it, added] = program.index.calls_by_constant.try_emplace({builtin, k});
+  const PrepareFn prepare = table.at(builtin).prepare;
+  if (added && prepare != nullptr) it->second = prepare(&program.constants[k], 1);
+  return it->second;
+}
 
 void FuseSuperinstructions(Program& program, const Chunk& chunk, std::vector<Instr>* out) {
   const std::span<const Instr> code = program.Code(chunk);

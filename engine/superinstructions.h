@@ -49,6 +49,10 @@ inline constexpr Op AsOp(FusedOp f) { return static_cast<Op>(static_cast<int>(f)
 // keeps the ITER_INIT they replace.
 void FuseSuperinstructions(Program& program, const Chunk& chunk, std::vector<Instr>* exec);
 
+// Built-in `builtin` prepared for constant k as its second and last
+// argument, once per program (ExecIndex::calls_by_constant), or null.
+std::shared_ptr<const PreparedCall> PrepareCallOnConstant(Program& program, int32_t builtin, int32_t k);
+
 }  // namespace gavel
 
 #endif  // GAVEL_ENGINE_SUPERINSTRUCTIONS_H_
