@@ -288,10 +288,12 @@ bool PrepareAtomCall(Program& p, StepPredicate::Atom* atom) {
   return true;
 }
 
+}  // namespace
+
 // `a`, `a && b && ...` or `a || b || ...` (left-associated, as parsed) over
-// comparisons of the step's fields: [a] (AND j [b] AND_END)* RETURN, each
+// comparisons of the step's fields: [a] (AND j [b] AND_END)* end, each
 // AND jumping past its own AND_END.
-bool FindPredicate(Program& p, std::span<const Instr> code, int iter_slot, StepPredicate* pred) {
+bool FindPredicate(Program& p, std::span<const Instr> code, int iter_slot, StepPredicate* pred, Op end_op) {
   StepPredicate::Atom atom;
   size_t pc = ParseAtom(code, 0, iter_slot, &atom);
   if (pc == 0) return false;
@@ -305,7 +307,7 @@ bool FindPredicate(Program& p, std::span<const Instr> code, int iter_slot, StepP
     pred->atoms.push_back(atom);
     pc = next + 1;
   }
-  if (pc + 1 != code.size() || code[pc].op != Op::RETURN) return false;
+  if (pc + 1 != code.size() || code[pc].op != end_op) return false;
   pred->cost = static_cast<uint32_t>(code.size());
   for (StepPredicate::Atom& a : pred->atoms) {
     if (a.op == Op::RETURN) continue;
@@ -332,6 +334,8 @@ bool FindPredicate(Program& p, std::span<const Instr> code, int iter_slot, StepP
   }
   return true;
 }
+
+namespace {
 
 void FindStepPredicates(Program& p) {
   ExecIndex& x = p.index;

@@ -31,6 +31,11 @@ inline FieldPath GuardPath(RuleGuard::Field field) {
   return {};
 }
 
+// Whether `code` is a step predicate over the element in slot iter_slot
+// that `end_op` ends (RETURN for a chunk); if so, fills *pred.
+bool FindPredicate(Program& p, std::span<const Instr> code, int iter_slot, StepPredicate* pred,
+                   Op end_op = Op::RETURN);
+
 // A predicate's value from its atoms' values (1 true, 0 false, -1 unknown:
 // a field is not of the kind the comparison needs, and the chunk must run,
 // as it knows the error or the dynamic comparison to make).
@@ -44,29 +49,56 @@ inline int CombineAtoms(const StepPredicate& pred, AtomValue atom_value) {
   return !pred.any;
 }
 
+// An atom's value on `step`, read from the plan (1, 0, or -1: unknown);
+// kCalls for an atom that may be a call (the others skip that test).
+template <bool kCalls = false>
+inline int AtomOnStep(const StepPredicate::Atom& atom, const Value& step) {
+  const Value* v = FollowPath(atom, step);
+  if (v == nullptr) return -1;
+  if (atom.op == Op::RETURN) return v->is_bool() ? static_cast<int>(v->bool_value()) : -1;
+  if (!v->is_string()) return -1;
+  const std::string_view s = v->str();
+  if constexpr (kCalls) {
+    if (atom.op == Op::CALL) return atom.call->TestString(s);
+  }
+  bool result = false;
+  for (std::string_view t : atom.texts) {
+    if (t == s) {
+      result = true;
+      break;
+    }
+  }
+  return static_cast<int>(atom.op == Op::NE ? !result : result);
+}
+
 // A step predicate's value on `step`, read from the plan; kCalls for a
-// predicate with calls (the others skip the test for them).
+// predicate with calls.
 // Inline: the evaluator calls it for most (rule, step) pairs.
 template <bool kCalls = false>
 inline int TestStepPredicate(const StepPredicate& pred, const Value& step) {
-  return CombineAtoms(pred, [&](const StepPredicate::Atom& atom) {
-    const Value* v = FollowPath(atom, step);
-    if (v == nullptr) return -1;
-    if (atom.op == Op::RETURN) return v->is_bool() ? static_cast<int>(v->bool_value()) : -1;
-    if (!v->is_string()) return -1;
-    const std::string_view s = v->str();
-    if constexpr (kCalls) {
-      if (atom.op == Op::CALL) return atom.call->TestString(s);
+  return CombineAtoms(pred, [&](const StepPredicate::Atom& atom) { return AtomOnStep<kCalls>(atom, step); });
+}
+
+// TestStepPredicate for a predicate without calls, also adding to *ran
+// the instructions its code runs to that value: the atoms up to the one
+// that decides (`&&` and `||` stop there), the AND_END (OR_END) after
+// each atom run but the first, and every AND (OR), each of which runs,
+// jumping past the rest once the value is decided. Unknown: -1, *ran
+// unchanged.
+inline int TestStepPredicateCounted(const StepPredicate& pred, const Value& step, uint64_t* ran) {
+  const size_t n = pred.atoms.size();
+  uint64_t atoms = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const StepPredicate::Atom& atom = pred.atoms[k];
+    const int result = AtomOnStep(atom, step);
+    if (result < 0) return -1;
+    atoms += 1 + static_cast<uint64_t>(atom.depth) + (atom.op == Op::RETURN ? 0 : 2);  // LOAD_LOCAL FIELD.. [CONST op]
+    if (result == static_cast<int>(pred.any) || k + 1 == n) {
+      *ran += atoms + k + (n - 1);
+      return result;
     }
-    bool result = false;
-    for (std::string_view t : atom.texts) {
-      if (t == s) {
-        result = true;
-        break;
-      }
-    }
-    return static_cast<int>(atom.op == Op::NE ? !result : result);
-  });
+  }
+  return !pred.any;  // no atoms: never made
 }
 
 // A step's code in a predicate column: the id of the string it holds there

@@ -200,8 +200,9 @@ inline const Value* FollowPath(const FieldPath& path, const Value& from) {
 // A loop `list.exists(x, f(a, b))` where f is a built-in of two arguments
 // (not one charged by collection size), one of them the loop's variable and
 // the other the same in every iteration (superinstructions.h, EXISTS_GLOB
-// and EXISTS_CALL): one dispatch runs the loop, charged the instructions
-// the loop would have run.
+// and EXISTS_CALL), or `list.exists(x, p)` where p is a step predicate
+// over x (EXISTS_PRED): one dispatch runs the loop, charged the
+// instructions the loop would have run.
 struct ExistsLoopSite {
   Instr iter_init;  // what the fused instruction stands for
   // The argument that does not change: LOAD_LOCAL, LOAD_RULE_LET,
@@ -213,6 +214,9 @@ struct ExistsLoopSite {
   int32_t acc = 0;   // the slot holding the result after the loop
   int32_t exit = 0;  // where the loop leaves to (an index into the chunk)
   int32_t body = 0;  // instructions of an iteration that does not decide
+  // EXISTS_PRED: the loop's body, a step predicate over the loop's
+  // variable (no calls); then body is an iteration's most.
+  StepPredicate pred;
 };
 
 struct ExecIndex {

@@ -2,6 +2,7 @@
 #include "engine/superinstructions.h"
 
 #include "engine/cost.h"
+#include "engine/prepare.h"
 
 namespace gavel {
 
@@ -26,6 +27,31 @@ int PrepareCall(Program& program, std::span<const Instr> code, size_t i) {
   if (!prepared) return -1;
   program.index.prepared.push_back(PreparedSite{call.a, std::move(constants), std::move(prepared)});
   return static_cast<int>(program.index.prepared.size()) - 1;
+}
+
+// The loop of `list.exists(x, p)` whose body p is a step predicate over x
+// (prepare.h: comparisons of x's fields with constants, joined by && or
+// ||; no calls), as the compiler emits it (ExistsLoop, below, with the
+// predicate's code in place of the arguments and CALL): fills *site's
+// exit, body (the longest iteration, ITER_NEXT through JUMP) and pred.
+bool ExistsPredicateLoop(Program& program, std::span<const Instr> code, size_t i, ExistsLoopSite* site) {
+  const int32_t a = code[i].a;
+  const int64_t exit = static_cast<int64_t>(i) + 4 + code[i + 3].b;
+  // ACC_EXISTS, JUMP and the exit after them.
+  if (exit < static_cast<int64_t>(i) + 7 || exit > static_cast<int64_t>(code.size())) return false;
+  const size_t acc = static_cast<size_t>(exit) - 2;
+  if (code[acc].op != Op::ACC_EXISTS || code[acc].a != site->acc || code[acc].b != 1) return false;
+  if (code[acc + 1].op != Op::JUMP || static_cast<int64_t>(acc) + 2 + code[acc + 1].a != static_cast<int64_t>(i) + 3) {
+    return false;
+  }
+  StepPredicate pred;
+  if (!FindPredicate(program, code.subspan(i + 4, acc - (i + 4) + 1), a + 2, &pred, Op::ACC_EXISTS) || pred.calls) {
+    return false;
+  }
+  site->exit = static_cast<int32_t>(exit);
+  site->body = static_cast<int32_t>(exit - static_cast<int64_t>(i + 3));  // ITER_NEXT through JUMP
+  site->pred = std::move(pred);
+  return true;
 }
 
 // The loop of `list.exists(x, f(x, y))` or `list.exists(x, f(y, x))`
@@ -74,6 +100,11 @@ Op ExistsLoop(Program& program, std::span<const Instr> code, size_t i, int* site
     }
     return k;
   };
+  if (ExistsPredicateLoop(program, code, i, &site)) {
+    program.index.exists_loops.push_back(std::move(site));
+    *site_index = static_cast<int>(program.index.exists_loops.size()) - 1;
+    return AsOp(FusedOp::EXISTS_PRED);
+  }
   size_t k = i + 4;
   site.var_first = is_var(k);
   k = site.var_first ? invariant(k + 1) : invariant(k);

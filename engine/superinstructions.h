@@ -27,7 +27,8 @@ namespace gavel {
   X(IN_CONST, "CONST IN")                                                                  \
   X(CALL_PREPARED, "CALL with constant arguments after the first")                         \
   X(EXISTS_GLOB, "the loop of `patterns.exists(p, text.glob(p))`")                         \
-  X(EXISTS_CALL, "the loop of `list.exists(x, f(x, y))`, y the same in every iteration")
+  X(EXISTS_CALL, "the loop of `list.exists(x, f(x, y))`, y the same in every iteration") \
+  X(EXISTS_PRED, "the loop of `list.exists(x, p)`, p comparisons of x's fields with constants")
 
 enum class FusedOp : int {
   kFirst = kNumOps - 1,

@@ -14,6 +14,7 @@
 #include "engine/builtins_net.h"
 #include "engine/cost.h"
 #include "engine/operators.h"
+#include "engine/prepare.h"
 #include "engine/superinstructions.h"
 
 namespace gavel {
@@ -726,6 +727,33 @@ L_EXISTS_CALL: {
     spent += static_cast<uint64_t>(site.body) * tried + (found ? 1 : 3);
     pc = site.exit;
     goto next;
+  }
+  in = &site.iter_init;
+  goto L_ITER_INIT;
+}
+L_EXISTS_PRED: {
+  // The predicate tested on each element until one holds, charged what
+  // each iteration would run; an element it cannot decide (a field of
+  // another kind: the loop as written knows the error) runs the loop.
+  const ExistsLoopSite& site = prog.index.exists_loops[in->a];
+  const Value& list = sp[-1];
+  if (list.is_list() && LoopFits(ctx, spent, site, list.list().elems.size())) {
+    const auto& elems = list.list().elems;
+    uint64_t ran = 0;
+    size_t tried = 0;
+    int found = 0;
+    while (tried < elems.size() && found == 0) {
+      found = TestStepPredicateCounted(site.pred, elems[tried++], &ran);
+    }
+    if (found >= 0) {
+      ctx.NoteLength(elems.size());
+      (--sp)->Clear();
+      L[site.acc] = Value::Bool(found == 1);
+      // ITER_NEXT, ACC_EXISTS and JUMP per iteration, as in EXISTS_CALL.
+      spent += ran + 3 * tried + (found == 1 ? 1 : 3);
+      pc = site.exit;
+      goto next;
+    }
   }
   in = &site.iter_init;
   goto L_ITER_INIT;

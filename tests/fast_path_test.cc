@@ -5,6 +5,7 @@
 // evaluator on generated policies.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <initializer_list>
 #include <iterator>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/checker.h"
 #include "engine/compiler.h"
 #include "engine/cost.h"
@@ -885,6 +887,90 @@ rule plain_covers {
   CHECK(by_rule["p.fused_field"] ==
         std::vector<std::string>{"s1: m s1", "s2: m s2", "s5: m s5", "s3: error invalid glob `[`: unterminated `[` at offset 0",
                                  "s4: error invalid glob `[`: unterminated `[` at offset 0"});
+}
+
+TEST_CASE("superinstructions: `list.exists(x, p)` with p a step predicate, the loop's results, errors and cost") {
+  // `&&`, `||` and `in` bodies deciding at every atom. Not fused: a list
+  // of dyn (its fields are looked up by name; the element that is not a
+  // step makes an error the loop reports or absorbs), a body with a call.
+  const std::string text = R"(package p
+rule secret_upstream {
+  deny
+  for step in plan.steps
+  when step.network.egress
+  unless !step.upstream().exists(s, s.resource.kind == "Secret" && s.resource.namespace == "search")
+}
+rule backed_or_egress {
+  warn
+  for step in plan.steps
+  when step.before().exists(s, s.action == "velero.backup" || s.network.egress || s.verb in ["scale", "drain"])
+}
+rule three {
+  deny
+  for step in plan.steps
+  when plan.steps.exists(s, s.verb in ["delete", "patch"] && s.resource.namespace != "" && s.action != "kubectl.patch")
+}
+rule mixed {
+  deny
+  for step in plan.steps
+  when [1, step].exists(s, s.action == "http.post")
+}
+rule mixed_false {
+  deny
+  for step in plan.steps
+  when [step, 2].exists(s, s.action == "nothing")
+}
+rule with_call {
+  deny
+  for step in plan.steps
+  when step.before().exists(s, s.network.host.glob("*.example"))
+}
+)";
+  // The same policy run as compiled: no superinstructions at all.
+  auto plain = [&](const CompileOptions& options) {
+    auto policy = Compile(text, options);
+    for (Chunk& chunk : const_cast<Program&>(policy->program()).chunks) chunk.exec_begin = -1;
+    return policy;
+  };
+  auto fused = Compile(text);
+  int loops = 0;
+  for (const Instr& in : fused->program().exec) loops += in.op == AsOp(FusedOp::EXISTS_PRED);
+  CHECK(loops == 3);
+
+  const Plan plan = MustPlan(R"({"steps": [
+    {"id": "read", "action": "kubectl.get", "verb": "get", "resource": {"kind": "Secret", "namespace": "search"}},
+    {"id": "other", "action": "kubectl.get", "verb": "get", "resource": {"kind": "Secret", "namespace": "web"}},
+    {"id": "send", "action": "http.post", "inputs": ["read"], "network": {"egress": true, "host": "a.example"}},
+    {"id": "send2", "action": "http.post", "inputs": ["other"], "network": {"egress": true, "host": "b.example"}},
+    {"id": "scale", "action": "kubectl.scale", "verb": "scale", "resource": {"namespace": "web"}},
+    {"id": "del", "action": "kubectl.delete", "verb": "delete", "resource": {"namespace": "web"}},
+    {"id": "backup", "action": "velero.backup", "verb": "backup"},
+    {"id": "patch", "action": "kubectl.patch", "verb": "patch", "resource": {"namespace": ""}}]})");
+  auto report = [](const Decision& d, const CostStats& stats) {
+    std::vector<std::string> out;
+    for (const Violation& v : d.violations) out.push_back("deny " + std::string(v.rule) + "@" + std::string(v.step));
+    for (const Violation& v : d.warnings) out.push_back("warn " + std::string(v.rule) + "@" + std::string(v.step));
+    for (const EvalError& e : d.errors) out.push_back(absl::StrCat("error ", e.rule, "@", e.step, ": ", e.message));
+    out.push_back(absl::StrCat("cost ", absl::StrJoin(stats.rule_costs, ","), " n ", stats.n));
+    return out;
+  };
+  CostStats fs, ps;
+  const std::vector<std::string> with_fused = report(EvaluateWithCost(*fused, plan, &fs), fs);
+  const std::vector<std::string> as_compiled = report(EvaluateWithCost(*plain({}), plan, &ps), ps);
+  CHECK(with_fused == as_compiled);
+  CHECK(std::count(with_fused.begin(), with_fused.end(), "deny p.secret_upstream@send") == 1);
+  CHECK(std::count(with_fused.begin(), with_fused.end(), "deny p.three@read") == 1);
+  CHECK(std::count(with_fused.begin(), with_fused.end(), "deny p.mixed@send") == 1);
+  CHECK(std::count(with_fused.begin(), with_fused.end(), "warn p.backed_or_egress@backup") == 1);
+  // The budget runs out where the loops as written run it out.
+  for (uint64_t budget = 1; budget <= fs.total + 1; budget += 5) {
+    CompileOptions options;
+    options.cost_budget = budget;
+    CostStats a, b;
+    INFO("budget " << budget);
+    CHECK(report(EvaluateWithCost(*Compile(text, options), plan, &a), a) ==
+          report(EvaluateWithCost(*plain(options), plan, &b), b));
+  }
 }
 
 TEST_CASE("step predicates: simple conditions tested without the VM, with the VM's results") {
